@@ -1,0 +1,19 @@
+//! The VPC flow log record model.
+//!
+//! Everything that knows what a flow log record *is* lives here, with no I/O: the catalogue of fields
+//! ([`Field`]), record layouts ([`Format`]), value checks and typed values ([`values`]), the parser from lines to
+//! Arrow batches with Athena's column names ([`BatchBuilder`]), the typed row view ([`Record`]) and the writer
+//! back to AWS's text form ([`text`]).
+
+pub mod fields;
+pub mod format;
+pub mod parse;
+pub mod record;
+pub mod text;
+pub mod values;
+
+pub use fields::{Family, Field, Kind};
+pub use format::{Format, FormatError};
+pub use parse::{BatchBuilder, LineError, LineErrorKind, schema};
+pub use record::{Addr, Record, Value};
+pub use values::{Action, Direction, IpType, LogStatus, TcpFlags, TrafficPath};

@@ -1,0 +1,403 @@
+//! Typed field values and the checks that turn a token of a line into one.
+//!
+//! Validation lives here, once, and serves both the columnar parser and the row view, so a value that the
+//! parser accepts is a value that `explain` understands.
+
+use crate::fields::Kind;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// What a token turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checked {
+    /// `-`: no value for this record.
+    Absent,
+    /// A placeholder such as `xxx.xxx.xxx.xxx` or `XXXXXXXXX` that someone wrote over a real value.
+    Redacted,
+    /// An integer (for integer kinds).
+    Int(i64),
+    /// Valid text (for text kinds), kept verbatim.
+    Text,
+}
+
+/// Why a token is not a valid value for its field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// Not a whole number.
+    #[error("is not a whole number")]
+    NotANumber,
+    /// A number outside the range the field allows.
+    #[error("is out of range (expected {min} to {max})")]
+    OutOfRange {
+        /// Smallest valid value.
+        min: i64,
+        /// Largest valid value.
+        max: i64,
+    },
+    /// Not an IPv4 or IPv6 address.
+    #[error("is not an IPv4 or IPv6 address")]
+    NotAnAddress,
+    /// Not one of the words the field allows.
+    #[error("is not one of {}", .0.join(", "))]
+    NotOneOf(&'static [&'static str]),
+}
+
+/// Checks `token` as a value of `kind`. `token` is never empty.
+#[inline]
+pub fn check(kind: Kind, token: &[u8]) -> Result<Checked, ValueError> {
+    if token == b"-" {
+        return Ok(Checked::Absent);
+    }
+    let result = match kind {
+        Kind::Int32 => int_in(token, 0, i32::MAX as i64),
+        Kind::Int64 => int_in(token, 0, i64::MAX),
+        Kind::Port => int_in(token, 0, 65535),
+        Kind::Protocol => int_in(token, 0, 255),
+        Kind::TcpFlags => int_in(token, 0, 255),
+        Kind::TrafficPath => int_in(token, 0, 255),
+        Kind::Addr => {
+            if parse_addr(token).is_some() {
+                Ok(Checked::Text)
+            } else {
+                Err(ValueError::NotAnAddress)
+            }
+        }
+        Kind::Action => one_of(token, Action::WORDS),
+        Kind::LogStatus => one_of(token, LogStatus::WORDS),
+        Kind::IpType => one_of(token, IpType::WORDS),
+        Kind::Direction => one_of(token, Direction::WORDS),
+        Kind::Text => Ok(Checked::Text),
+    };
+    // Only on the failure path, so redaction costs nothing for well-formed data.
+    match result {
+        Err(_) if is_redacted(token) => Ok(Checked::Redacted),
+        other => other,
+    }
+}
+
+#[inline]
+fn int_in(token: &[u8], min: i64, max: i64) -> Result<Checked, ValueError> {
+    match parse_u63(token) {
+        Some(v) if v >= min && v <= max => Ok(Checked::Int(v)),
+        Some(_) => Err(ValueError::OutOfRange { min, max }),
+        None => Err(ValueError::NotANumber),
+    }
+}
+
+/// Parses an unsigned decimal that fits in an `i64`. Written out because `str::parse` spends most of its time on
+/// sign and radix handling we do not need.
+#[inline]
+pub fn parse_u63(token: &[u8]) -> Option<i64> {
+    if token.is_empty() || token.len() > 19 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in token {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + d as u64;
+    }
+    i64::try_from(v).ok()
+}
+
+fn one_of(token: &[u8], words: &'static [&'static str]) -> Result<Checked, ValueError> {
+    if words.iter().any(|w| w.as_bytes() == token) {
+        Ok(Checked::Text)
+    } else {
+        Err(ValueError::NotOneOf(words))
+    }
+}
+
+/// A run of `x`/`X` with optional `.`, `:` or `-` separators: what people write over an address, an account or a
+/// time before they paste a log line into a ticket or an article.
+pub fn is_redacted(token: &[u8]) -> bool {
+    token.iter().any(|b| *b == b'x' || *b == b'X')
+        && token
+            .iter()
+            .all(|b| matches!(b, b'x' | b'X' | b'.' | b':' | b'*'))
+}
+
+/// Parses an IPv4 address quickly, falling back to the standard parser for IPv6.
+#[inline]
+pub fn parse_addr(token: &[u8]) -> Option<IpAddr> {
+    if let Some(v4) = parse_ipv4(token) {
+        return Some(IpAddr::V4(v4));
+    }
+    if token.contains(&b':') {
+        let text = std::str::from_utf8(token).ok()?;
+        return text.parse::<Ipv6Addr>().ok().map(IpAddr::V6);
+    }
+    None
+}
+
+#[inline]
+fn parse_ipv4(token: &[u8]) -> Option<Ipv4Addr> {
+    if token.len() < 7 || token.len() > 15 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    let mut n = 0;
+    while n < 4 {
+        let mut value: u32 = 0;
+        let begin = i;
+        while i < token.len() && token[i].is_ascii_digit() {
+            value = value * 10 + (token[i] - b'0') as u32;
+            i += 1;
+        }
+        let digits = i - begin;
+        // Leading zeros are refused, as the standard parser does, because they are ambiguous (octal?).
+        if digits == 0 || digits > 3 || value > 255 || (digits > 1 && token[begin] == b'0') {
+            return None;
+        }
+        octets[n] = value as u8;
+        n += 1;
+        if n < 4 {
+            if i >= token.len() || token[i] != b'.' {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    (i == token.len()).then(|| Ipv4Addr::from(octets))
+}
+
+macro_rules! word_enum {
+    ($(#[$meta:meta])* $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $word:literal, )* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+        pub enum $name { $( $(#[$vmeta])* #[serde(rename = $word)] $variant, )* }
+
+        impl $name {
+            /// The words AWS writes, in declaration order.
+            pub const WORDS: &'static [&'static str] = &[ $( $word, )* ];
+
+            /// Reads the word AWS writes.
+            pub fn from_word(word: &str) -> Option<Self> {
+                match word { $( $word => Some($name::$variant), )* _ => None }
+            }
+
+            /// The word AWS writes.
+            pub fn word(self) -> &'static str {
+                match self { $( $name::$variant => $word, )* }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.word())
+            }
+        }
+    };
+}
+
+word_enum! {
+    /// What happened to the traffic.
+    Action {
+        /// Allowed by the security groups and network ACLs.
+        Accept = "ACCEPT",
+        /// Not allowed by a security group or network ACL, or arrived after the connection closed.
+        Reject = "REJECT",
+    }
+}
+
+word_enum! {
+    /// Whether the record carries traffic.
+    LogStatus {
+        /// Data logged normally.
+        Ok = "OK",
+        /// No traffic in the aggregation interval.
+        NoData = "NODATA",
+        /// Records were skipped in the interval (capacity limit or internal error).
+        SkipData = "SKIPDATA",
+    }
+}
+
+word_enum! {
+    /// The type of traffic.
+    IpType {
+        /// IPv4.
+        Ipv4 = "IPv4",
+        /// IPv6.
+        Ipv6 = "IPv6",
+        /// Elastic Fabric Adapter traffic.
+        Efa = "EFA",
+    }
+}
+
+word_enum! {
+    /// The direction of the flow relative to the interface.
+    Direction {
+        /// Into the interface.
+        Ingress = "ingress",
+        /// Out of the interface.
+        Egress = "egress",
+    }
+}
+
+/// The TCP flags OR-ed over an aggregation interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TcpFlags(pub u8);
+
+impl TcpFlags {
+    /// FIN: the sender has finished sending.
+    pub const FIN: u8 = 1;
+    /// SYN: opens a connection.
+    pub const SYN: u8 = 2;
+    /// RST: aborts a connection.
+    pub const RST: u8 = 4;
+    /// PSH: push buffered data.
+    pub const PSH: u8 = 8;
+    /// ACK: acknowledgement.
+    pub const ACK: u8 = 16;
+    /// URG: urgent data.
+    pub const URG: u8 = 32;
+
+    const NAMES: [(u8, &'static str); 6] = [
+        (Self::SYN, "SYN"),
+        (Self::ACK, "ACK"),
+        (Self::FIN, "FIN"),
+        (Self::RST, "RST"),
+        (Self::PSH, "PSH"),
+        (Self::URG, "URG"),
+    ];
+
+    /// The names of the bits set, SYN and ACK first (so that 18 reads "SYN ACK"), then any unnamed bits as numbers.
+    pub fn names(self) -> Vec<String> {
+        let mut out: Vec<String> = Self::NAMES
+            .iter()
+            .filter(|(bit, _)| self.0 & bit != 0)
+            .map(|(_, n)| n.to_string())
+            .collect();
+        let unnamed = self.0 & !0x3f;
+        for bit in 6..8 {
+            if unnamed & (1 << bit) != 0 {
+                out.push(format!("bit {}", 1u32 << bit));
+            }
+        }
+        out
+    }
+
+    /// Whether `bit` is set.
+    pub fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+}
+
+/// The path egress traffic takes to its destination (`traffic-path`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TrafficPath {
+    /// 1: another resource in the same VPC.
+    SameVpc,
+    /// 2: an internet gateway or a gateway VPC endpoint.
+    InternetGatewayOrGatewayEndpoint,
+    /// 3: a virtual private gateway.
+    VirtualPrivateGateway,
+    /// 4: an intra-region VPC peering connection.
+    IntraRegionPeering,
+    /// 5: an inter-region VPC peering connection.
+    InterRegionPeering,
+    /// 6: a local gateway.
+    LocalGateway,
+    /// 7: a gateway VPC endpoint (Nitro-based instances).
+    GatewayEndpointNitro,
+    /// 8: an internet gateway (Nitro-based instances).
+    InternetGatewayNitro,
+    /// A code AWS has not documented (yet).
+    Other(u8),
+}
+
+impl TrafficPath {
+    /// Reads the code AWS writes.
+    pub fn from_code(code: i64) -> TrafficPath {
+        match code {
+            1 => TrafficPath::SameVpc,
+            2 => TrafficPath::InternetGatewayOrGatewayEndpoint,
+            3 => TrafficPath::VirtualPrivateGateway,
+            4 => TrafficPath::IntraRegionPeering,
+            5 => TrafficPath::InterRegionPeering,
+            6 => TrafficPath::LocalGateway,
+            7 => TrafficPath::GatewayEndpointNitro,
+            8 => TrafficPath::InternetGatewayNitro,
+            other => TrafficPath::Other(other.clamp(0, 255) as u8),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_matches_std_on_edge_cases() {
+        for text in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "10.0.10.30",
+            "1.2.3",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1..2.3",
+            "1.2.3.4 ",
+            "55.123.456.78",
+            "172.11.22.333",
+            "1.2.3.-4",
+            "",
+            "1234.1.1.1",
+        ] {
+            assert_eq!(
+                parse_ipv4(text.as_bytes()),
+                text.parse::<Ipv4Addr>().ok(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn checks_values_by_kind() {
+        assert_eq!(check(Kind::Port, b"65535"), Ok(Checked::Int(65535)));
+        assert_eq!(
+            check(Kind::Port, b"65536"),
+            Err(ValueError::OutOfRange { min: 0, max: 65535 })
+        );
+        assert_eq!(check(Kind::Int64, b"12a"), Err(ValueError::NotANumber));
+        assert_eq!(
+            check(Kind::Int64, b"99999999999999999999"),
+            Err(ValueError::NotANumber)
+        );
+        assert_eq!(check(Kind::Int64, b"-"), Ok(Checked::Absent));
+        assert_eq!(check(Kind::Addr, b"2001:db8::1"), Ok(Checked::Text));
+        assert_eq!(
+            check(Kind::Addr, b"55.123.456.78"),
+            Err(ValueError::NotAnAddress)
+        );
+        assert_eq!(
+            check(Kind::Action, b"accept"),
+            Err(ValueError::NotOneOf(&["ACCEPT", "REJECT"]))
+        );
+        assert_eq!(check(Kind::Direction, b"egress"), Ok(Checked::Text));
+    }
+
+    #[test]
+    fn recognises_redaction() {
+        assert_eq!(check(Kind::Addr, b"xxx.xxx.xxx.xxx"), Ok(Checked::Redacted));
+        assert_eq!(check(Kind::Addr, b"xx.xx.xx.xx"), Ok(Checked::Redacted));
+        assert_eq!(check(Kind::Int64, b"xxxxxxxxxx"), Ok(Checked::Redacted));
+        assert_eq!(check(Kind::Text, b"XXXXXXXXX"), Ok(Checked::Text));
+        assert!(is_redacted(b"XXXXXXXXX"));
+        assert!(!is_redacted(b"..."));
+        assert!(!is_redacted(b"eni-xxx"));
+    }
+
+    #[test]
+    fn names_tcp_flags() {
+        assert_eq!(TcpFlags(18).names(), ["SYN", "ACK"]);
+        assert_eq!(TcpFlags(19).names(), ["SYN", "ACK", "FIN"]);
+        assert_eq!(TcpFlags(3).names(), ["SYN", "FIN"]);
+        assert!(TcpFlags(0).names().is_empty());
+        assert_eq!(TcpFlags(64 | 4).names(), ["RST", "bit 64"]);
+    }
+}
