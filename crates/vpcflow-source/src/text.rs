@@ -1,0 +1,364 @@
+//! Text records: S3 objects with their header line, headerless lines, and lines copied from the console.
+//!
+//! [`LineSink`] is shared by every source whose records arrive as lines (text files, CloudWatch messages): it
+//! resolves the format once (header line, `--format`, or the 14-field default), feeds the parser, turns parser
+//! errors into located problems, and switches format when a new header line appears (concatenated objects).
+
+use crate::columns::{Column, assemble};
+use crate::{Batch, FileSummary, Item, Problem, ProblemKind, ReadOptions, Shape, SourceInfo};
+use crate::layout::Partitions;
+use std::io::{ErrorKind, Read};
+use std::sync::Arc;
+use vpcflow_record::{BatchBuilder, Field, Format};
+
+/// The longest line we accept; a longer one is not a flow log record.
+const MAX_LINE: usize = 1 << 20;
+
+/// Turns lines into batches and problems for one file.
+pub(crate) struct LineSink<'a> {
+    info: SourceInfo,
+    opts: &'a ReadOptions,
+    field_columns: Option<Vec<Field>>,
+    builder: Option<BatchBuilder>,
+    positions: Vec<u64>,
+    summary: FileSummary,
+    reported: usize,
+    /// The file cannot be read further (unknown format).
+    file_stopped: bool,
+    /// The caller asked to stop everything.
+    aborted: bool,
+}
+
+impl<'a> LineSink<'a> {
+    pub(crate) fn new(name: String, shape: Shape, partitions: Partitions, opts: &'a ReadOptions) -> LineSink<'a> {
+        let field_columns = opts.columns.as_ref().map(|cols| {
+            cols.iter().filter_map(|c| if let Column::Field(f) = c { Some(*f) } else { None }).collect()
+        });
+        LineSink {
+            summary: FileSummary { name: name.clone(), ..FileSummary::default() },
+            info: SourceInfo { name, shape, format: None, header: false, partitions },
+            opts,
+            field_columns,
+            builder: None,
+            positions: Vec::new(),
+            reported: 0,
+            file_stopped: false,
+            aborted: false,
+        }
+    }
+
+    /// Whether more lines are wanted.
+    pub(crate) fn wants_more(&self) -> bool {
+        !self.file_stopped && !self.aborted
+    }
+
+    /// Whether the caller asked to stop everything.
+    pub(crate) fn aborted(&self) -> bool {
+        self.aborted
+    }
+
+    fn emit(&mut self, item: Item, emit: &mut dyn FnMut(Item) -> bool) {
+        if !self.aborted && !emit(item) {
+            self.aborted = true;
+        }
+    }
+
+    fn start(&mut self, format: Format, header: bool) {
+        self.info.format = Some(format.clone());
+        self.info.header = header;
+        self.builder = Some(BatchBuilder::new(&format, self.field_columns.as_deref(), self.opts.batch_size));
+    }
+
+    /// Reports a problem that ends the file (or its rest).
+    pub(crate) fn fail_file(&mut self, location: String, message: String, emit: &mut dyn FnMut(Item) -> bool) {
+        self.summary.failed = true;
+        self.file_stopped = true;
+        self.emit(Item::Problem(Problem { kind: ProblemKind::BadFile, location, message }), emit);
+    }
+
+    /// Reports one bad record at `location`.
+    pub(crate) fn bad_record(&mut self, location: String, message: String, emit: &mut dyn FnMut(Item) -> bool) {
+        self.summary.bad_records += 1;
+        if self.reported < self.opts.max_reported_per_file {
+            self.reported += 1;
+            self.emit(Item::Problem(Problem { kind: ProblemKind::BadRecord, location, message }), emit);
+        }
+    }
+
+    fn location(&self, pos: u64) -> String {
+        match self.info.shape {
+            Shape::CloudWatchJson => format!("{}:event {pos}", self.info.name),
+            _ => format!("{}:{pos}", self.info.name),
+        }
+    }
+
+    /// One line (without its terminator) at position `pos` (line or event number).
+    pub(crate) fn line(&mut self, line: &[u8], pos: u64, emit: &mut dyn FnMut(Item) -> bool) {
+        if !self.wants_more() || line.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        if self.builder.is_none() {
+            if let Some(format) = Format::from_header(line) {
+                self.start(format, true);
+                return;
+            }
+            match &self.opts.format {
+                Some(format) => self.start(format.clone(), false),
+                None => {
+                    let fields = line.split(|b| *b == b' ' || *b == b'\t').filter(|t| !t.is_empty()).count();
+                    if fields == vpcflow_record::format::DEFAULT_FIELDS.len() {
+                        self.start(Format::default_v2(), false);
+                    } else {
+                        let location = self.location(pos);
+                        self.fail_file(
+                            location,
+                            format!(
+                                "{fields} fields and no header line: this is not the default format (14 fields); \
+                                 give the format with --format (e.g. --format '${{version}} ${{vpc-id}} …')"
+                            ),
+                            emit,
+                        );
+                        return;
+                    }
+                }
+            }
+        }
+        let builder = self.builder.as_mut().expect("started above");
+        match builder.push_line(line) {
+            Ok(()) => {
+                self.positions.push(pos);
+                self.summary.records += 1;
+                if builder.len() >= self.opts.batch_size {
+                    self.flush(emit);
+                }
+            }
+            Err(error) => {
+                if let Some(format) = Format::from_header(line) {
+                    // A new header: another object's text follows (e.g. `cat a.log b.log`).
+                    self.flush(emit);
+                    self.retire_builder();
+                    self.start(format, true);
+                    return;
+                }
+                let location = if error.column > 0 {
+                    format!("{}:{}", self.location(pos), error.column)
+                } else {
+                    self.location(pos)
+                };
+                self.bad_record(location, error.to_string(), emit);
+            }
+        }
+    }
+
+    fn retire_builder(&mut self) {
+        if let Some(b) = self.builder.take() {
+            self.summary.redacted += b.redacted();
+        }
+    }
+
+    /// Emits the rows gathered so far.
+    pub(crate) fn flush(&mut self, emit: &mut dyn FnMut(Item) -> bool) {
+        let Some(builder) = self.builder.as_mut() else { return };
+        if builder.is_empty() {
+            return;
+        }
+        let fields = builder.finish();
+        let data = match &self.opts.columns {
+            Some(columns) => assemble(fields, columns, &self.info.partitions, &self.info.name),
+            None => fields,
+        };
+        let positions = std::mem::take(&mut self.positions);
+        let batch = Batch { data, positions, source: Arc::new(self.info.clone()) };
+        self.emit(Item::Batch(batch), emit);
+    }
+
+    /// Ends the file: last batch, the count of problems not shown, the summary.
+    pub(crate) fn finish(mut self, emit: &mut dyn FnMut(Item) -> bool) {
+        self.flush(emit);
+        self.retire_builder();
+        let hidden = self.summary.bad_records - self.reported as u64;
+        if hidden > 0 {
+            let location = self.info.name.clone();
+            self.emit(
+                Item::Problem(Problem {
+                    kind: ProblemKind::BadRecord,
+                    location,
+                    message: format!("{hidden} more bad records not shown"),
+                }),
+                emit,
+            );
+        }
+        if self.summary.records == 0 && self.summary.bad_records == 0 && !self.summary.failed {
+            let location = self.info.name.clone();
+            self.fail_file(location, "no records (empty file)".to_string(), emit);
+        }
+        let summary = std::mem::take(&mut self.summary);
+        self.emit(Item::Done(summary), emit);
+    }
+}
+
+/// Reads text records from `reader` (already decompressed).
+pub(crate) fn read_text(
+    mut reader: impl Read,
+    name: String,
+    partitions: Partitions,
+    opts: &ReadOptions,
+    emit: &mut dyn FnMut(Item) -> bool,
+) {
+    let mut sink = LineSink::new(name, Shape::Text, partitions, opts);
+    let mut console: Option<bool> = None;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut start, mut end) = (0usize, 0usize);
+    let mut line_no = 0u64;
+    loop {
+        if !sink.wants_more() {
+            break;
+        }
+        if start > 0 {
+            buf.copy_within(start..end, 0);
+            end -= start;
+            start = 0;
+        }
+        if end == buf.len() {
+            if buf.len() >= MAX_LINE * 2 {
+                let location = format!("{}:{}", sink.info.name, line_no + 1);
+                sink.fail_file(location, format!("a line longer than {MAX_LINE} bytes: not flow log text"), emit);
+                break;
+            }
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = match reader.read(&mut buf[end..]) {
+            Ok(0) => {
+                if start < end {
+                    line_no += 1;
+                    feed(&mut sink, &buf[start..end], line_no, &mut console, emit);
+                }
+                break;
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let location = format!("{}:{}", sink.info.name, line_no + 1);
+                let what = if matches!(e.kind(), ErrorKind::UnexpectedEof | ErrorKind::InvalidInput | ErrorKind::InvalidData) {
+                    "the compressed data is truncated or corrupt"
+                } else {
+                    "read error"
+                };
+                sink.fail_file(
+                    location,
+                    format!("{what} ({e}); the {line_no} lines before it were read, the partial line after it was not"),
+                    emit,
+                );
+                break;
+            }
+        };
+        end += n;
+        let mut pos = start;
+        while let Some(nl) = memchr::memchr(b'\n', &buf[pos..end]) {
+            line_no += 1;
+            feed(&mut sink, &buf[pos..pos + nl], line_no, &mut console, emit);
+            pos += nl + 1;
+        }
+        start = pos;
+    }
+    if !sink.aborted() {
+        sink.finish(emit);
+    }
+}
+
+/// One line of a text file: decides once whether the file is console copy, then strips its prefixes.
+fn feed(sink: &mut LineSink, line: &[u8], line_no: u64, console: &mut Option<bool>, emit: &mut dyn FnMut(Item) -> bool) {
+    if console.is_none() && !line.iter().all(u8::is_ascii_whitespace) {
+        let is_console = strip_console_prefix(line).is_some();
+        *console = Some(is_console);
+        if is_console {
+            sink.info.shape = Shape::ConsoleText;
+        }
+    }
+    let line = match *console {
+        Some(true) => strip_console_prefix(line).unwrap_or(line),
+        _ => line,
+    };
+    sink.line(line, line_no, emit);
+}
+
+/// Strips what the CloudWatch console puts before a record when it is copied: the column titles ("Timestamp
+/// Message", 「タイムスタンプ メッセージ」) and an ISO 8601 timestamp. `Some(rest)` when the line starts that
+/// way (`rest` may be empty: the timestamp stood on its own line above the record).
+pub fn strip_console_prefix(line: &[u8]) -> Option<&[u8]> {
+    let text = std::str::from_utf8(line).ok()?;
+    let mut rest = text.trim_start();
+    let mut titled = false;
+    for (title, next) in [("タイムスタンプ", "メッセージ"), ("Timestamp", "Message"), ("timestamp", "message")] {
+        if let Some(after) = rest.strip_prefix(title) {
+            rest = after.trim_start();
+            rest = rest.strip_prefix(next).unwrap_or(rest).trim_start();
+            titled = true;
+            break;
+        }
+    }
+    match iso_timestamp_len(rest.as_bytes()) {
+        Some(n) => {
+            let after = &rest[n..];
+            if after.is_empty() || after.starts_with(char::is_whitespace) {
+                let offset = line.len() - after.trim_start().len();
+                Some(&line[offset..])
+            } else {
+                None
+            }
+        }
+        None if titled => Some(&line[line.len() - rest.len()..]),
+        None => None,
+    }
+}
+
+/// Length of a leading `yyyy-mm-ddThh:mm:ss[.fff][Z|±hh:mm]` (a space may stand for the `T`).
+fn iso_timestamp_len(s: &[u8]) -> Option<usize> {
+    let pattern = b"dddd-dd-ddTdd:dd:dd";
+    if s.len() < pattern.len() {
+        return None;
+    }
+    for (i, p) in pattern.iter().enumerate() {
+        let ok = match p {
+            b'd' => s[i].is_ascii_digit(),
+            b'T' => s[i] == b'T' || s[i] == b' ',
+            c => s[i] == *c,
+        };
+        if !ok {
+            return None;
+        }
+    }
+    let mut n = pattern.len();
+    if s.get(n) == Some(&b'.') {
+        n += 1;
+        while s.get(n).is_some_and(u8::is_ascii_digit) {
+            n += 1;
+        }
+    }
+    match s.get(n) {
+        Some(b'Z') => n += 1,
+        Some(b'+' | b'-') if s.len() >= n + 6 && s[n + 3] == b':' => n += 6,
+        Some(b'+' | b'-') if s.len() >= n + 5 && s[n + 1..n + 5].iter().all(u8::is_ascii_digit) => n += 5,
+        _ => {}
+    }
+    Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn console_prefixes() {
+        let s = |l: &str| strip_console_prefix(l.as_bytes()).map(|r| String::from_utf8_lossy(r).into_owned());
+        assert_eq!(s("2023-02-14T05:30:47.000+09:00"), Some(String::new()));
+        assert_eq!(s("2021-05-17T22:48:43.000+09:00    2 X eni-a"), Some("2 X eni-a".into()));
+        assert_eq!(
+            s("タイムスタンプ                       メッセージ2021-05-17T22:48:43.000+09:00    2 XXXXXXXXX"),
+            Some("2 XXXXXXXXX".into())
+        );
+        assert_eq!(s("Timestamp Message"), Some(String::new()));
+        assert_eq!(s("2 123456789010 eni-1"), None);
+        assert_eq!(s("version account-id"), None);
+    }
+}
