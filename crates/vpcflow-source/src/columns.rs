@@ -96,7 +96,10 @@ impl Column {
             return Some(Column::Field(f));
         }
         let wanted = name.replace('_', "-").to_ascii_lowercase();
-        Extra::ALL.iter().find(|e| e.name() == wanted).map(|e| Column::Extra(*e))
+        Extra::ALL
+            .iter()
+            .find(|e| e.name() == wanted)
+            .map(|e| Column::Extra(*e))
     }
 
     /// Parses a comma-separated list of column names.
@@ -110,7 +113,10 @@ impl Column {
                     if hint.is_empty() {
                         format!("unknown column `{name}`")
                     } else {
-                        format!("unknown column `{name}` (did you mean `{}`?)", hint.join("`, `"))
+                        format!(
+                            "unknown column `{name}` (did you mean `{}`?)",
+                            hint.join("`, `")
+                        )
                     }
                 })
             })
@@ -128,7 +134,12 @@ impl Column {
 
 /// Adds the extra columns to a batch of field columns, in the order `columns` asks for.
 /// `fields` holds exactly the `Column::Field` entries of `columns`, in that order.
-pub(crate) fn assemble(fields: RecordBatch, columns: &[Column], parts: &Partitions, path: &str) -> RecordBatch {
+pub(crate) fn assemble(
+    fields: RecordBatch,
+    columns: &[Column],
+    parts: &Partitions,
+    path: &str,
+) -> RecordBatch {
     if !columns.iter().any(|c| matches!(c, Column::Extra(_))) {
         return fields;
     }
@@ -157,7 +168,8 @@ pub(crate) fn assemble(fields: RecordBatch, columns: &[Column], parts: &Partitio
             }
         }
     }
-    RecordBatch::try_new(Arc::new(Schema::new(schema_fields)), arrays).expect("assembled columns match")
+    RecordBatch::try_new(Arc::new(Schema::new(schema_fields)), arrays)
+        .expect("assembled columns match")
 }
 
 /// Days since 1970-01-01 for `yyyy-mm-dd` (civil calendar).
@@ -183,11 +195,21 @@ mod tests {
 
     #[test]
     fn names_and_dates() {
-        assert_eq!(Column::from_name("aws_region"), Some(Column::Extra(Extra::AwsRegion)));
+        assert_eq!(
+            Column::from_name("aws_region"),
+            Some(Column::Extra(Extra::AwsRegion))
+        );
         assert_eq!(Column::from_name("$path"), Some(Column::Extra(Extra::Path)));
-        assert_eq!(Column::from_name("log_status"), Some(Column::Field(Field::LogStatus)));
+        assert_eq!(
+            Column::from_name("log_status"),
+            Some(Column::Field(Field::LogStatus))
+        );
         assert_eq!(days_since_epoch("1970-01-01"), Some(0));
         assert_eq!(days_since_epoch("2023-02-14"), Some(19402));
-        assert!(Column::parse_list("srcaddr,scraddr").unwrap_err().contains("did you mean `srcaddr`"));
+        assert!(
+            Column::parse_list("srcaddr,scraddr")
+                .unwrap_err()
+                .contains("did you mean `srcaddr`")
+        );
     }
 }

@@ -35,7 +35,9 @@ impl Partitions {
             let rest = &parts[i + 1..];
             if rest.first().is_some_and(|p| p.contains('=')) {
                 for p in rest {
-                    let Some((k, v)) = p.split_once('=') else { continue };
+                    let Some((k, v)) = p.split_once('=') else {
+                        continue;
+                    };
                     let v = Some(v.to_string());
                     match k {
                         "aws-account-id" => out.account = v,
@@ -51,16 +53,34 @@ impl Partitions {
             } else {
                 // An AWS Organizations prefix may put the organization id before the account.
                 let start = match rest {
-                    [org, acct, svc, ..] if svc == &"vpcflowlogs" && is_account(acct) && !is_account(org) => 1,
+                    [org, acct, svc, ..]
+                        if svc == &"vpcflowlogs" && is_account(acct) && !is_account(org) =>
+                    {
+                        1
+                    }
                     _ => 0,
                 };
                 let rest = &rest[start..];
                 if rest.len() >= 2 && rest[1] == "vpcflowlogs" {
                     out.account = Some(rest[0].to_string());
                     out.service = Some(rest[1].to_string());
-                    let date_parts = [&mut out.region, &mut out.year, &mut out.month, &mut out.day, &mut out.hour];
-                    let checks: [fn(&str) -> bool; 5] = [is_region, |s| is_digits(s, 4), |s| is_digits(s, 2), |s| is_digits(s, 2), |s| is_digits(s, 2)];
-                    for ((slot, check), value) in date_parts.into_iter().zip(checks).zip(rest[2..].iter()) {
+                    let date_parts = [
+                        &mut out.region,
+                        &mut out.year,
+                        &mut out.month,
+                        &mut out.day,
+                        &mut out.hour,
+                    ];
+                    let checks: [fn(&str) -> bool; 5] = [
+                        is_region,
+                        |s| is_digits(s, 4),
+                        |s| is_digits(s, 2),
+                        |s| is_digits(s, 2),
+                        |s| is_digits(s, 2),
+                    ];
+                    for ((slot, check), value) in
+                        date_parts.into_iter().zip(checks).zip(rest[2..].iter())
+                    {
                         if !check(value) {
                             break;
                         }
@@ -89,7 +109,12 @@ impl Partitions {
 
     /// `yyyy-mm-dd`, Athena's `date` partition, when year, month and day are known.
     pub fn date(&self) -> Option<String> {
-        Some(format!("{}-{}-{}", self.year.as_ref()?, self.month.as_ref()?, self.day.as_ref()?))
+        Some(format!(
+            "{}-{}-{}",
+            self.year.as_ref()?,
+            self.month.as_ref()?,
+            self.day.as_ref()?
+        ))
     }
 }
 
@@ -102,7 +127,9 @@ fn is_account(s: &str) -> bool {
 }
 
 fn is_region(s: &str) -> bool {
-    s.contains('-') && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    s.contains('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]
@@ -123,8 +150,13 @@ mod tests {
 
     #[test]
     fn hourly_and_hive_layouts() {
-        let p = Partitions::from_key("b/AWSLogs/123456789012/vpcflowlogs/eu-west-1/2024/01/31/07/x.log.gz");
-        assert_eq!((p.region.as_deref(), p.hour.as_deref()), (Some("eu-west-1"), Some("07")));
+        let p = Partitions::from_key(
+            "b/AWSLogs/123456789012/vpcflowlogs/eu-west-1/2024/01/31/07/x.log.gz",
+        );
+        assert_eq!(
+            (p.region.as_deref(), p.hour.as_deref()),
+            (Some("eu-west-1"), Some("07"))
+        );
         let p = Partitions::from_key(
             "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=ap-northeast-1/year=2023/month=02/day=14/hour=05/f.log.parquet",
         );
@@ -137,9 +169,14 @@ mod tests {
 
     #[test]
     fn organization_prefix_and_plain_paths() {
-        let p = Partitions::from_key("AWSLogs/o-abc123/123456789012/vpcflowlogs/us-west-2/2024/05/01/a.log.gz");
+        let p = Partitions::from_key(
+            "AWSLogs/o-abc123/123456789012/vpcflowlogs/us-west-2/2024/05/01/a.log.gz",
+        );
         assert_eq!(p.account.as_deref(), Some("123456789012"));
         assert_eq!(p.region.as_deref(), Some("us-west-2"));
-        assert_eq!(Partitions::from_key("/tmp/flows.log"), Partitions::default());
+        assert_eq!(
+            Partitions::from_key("/tmp/flows.log"),
+            Partitions::default()
+        );
     }
 }

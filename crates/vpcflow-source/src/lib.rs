@@ -56,7 +56,12 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { format: None, columns: None, batch_size: 8192, max_reported_per_file: 20 }
+        ReadOptions {
+            format: None,
+            columns: None,
+            batch_size: 8192,
+            max_reported_per_file: 20,
+        }
     }
 }
 

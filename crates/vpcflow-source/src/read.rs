@@ -1,7 +1,7 @@
 //! Opening inputs, telling what they hold, and reading many of them on every core in order.
 
-use crate::{FileSummary, Input, Item, Problem, ProblemKind, ReadOptions};
 use crate::layout::Partitions;
+use crate::{FileSummary, Input, Item, Problem, ProblemKind, ReadOptions};
 use std::io::{BufRead, BufReader, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
@@ -22,9 +22,12 @@ pub fn expand_inputs(paths: &[String]) -> (Vec<Input>, Vec<Problem>) {
         let p = std::path::Path::new(path);
         match std::fs::metadata(p) {
             Ok(meta) if meta.is_dir() => {
-                let walker = walkdir::WalkDir::new(p).sort_by_file_name().into_iter().filter_entry(|e| {
-                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                });
+                let walker = walkdir::WalkDir::new(p)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(|e| {
+                        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                    });
                 for entry in walker {
                     match entry {
                         Ok(e) if e.file_type().is_file() => inputs.push(Input::Path(e.into_path())),
@@ -88,7 +91,11 @@ fn dispatch(
     let head = match peek(&mut reader) {
         Ok(h) => h,
         Err(e) => {
-            return fail(&name, format!("the compressed data is truncated or corrupt ({e}); nothing was read"), emit);
+            return fail(
+                &name,
+                format!("the compressed data is truncated or corrupt ({e}); nothing was read"),
+                emit,
+            );
         }
     };
     if head.starts_with(PARQUET_MAGIC) {
@@ -113,14 +120,21 @@ fn dispatch(
         return crate::cloudwatch::read_json(reader, name, partitions, opts, emit);
     }
     if head.iter().take(4096).any(|b| *b == 0) {
-        return fail(&name, "binary data: not text, gzip, Parquet or JSON flow logs".to_string(), emit);
+        return fail(
+            &name,
+            "binary data: not text, gzip, Parquet or JSON flow logs".to_string(),
+            emit,
+        );
     }
     crate::text::read_text(reader, name, partitions, opts, emit)
 }
 
 fn is_gzip_file(path: &std::path::Path) -> bool {
     let mut magic = [0u8; 2];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == GZIP_MAGIC
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == GZIP_MAGIC
 }
 
 /// The first bytes of the stream without consuming them (up to the buffer's size).
@@ -133,15 +147,28 @@ pub(crate) fn fail_pub(name: &str, message: String, emit: &mut dyn FnMut(Item) -
 }
 
 fn fail(name: &str, message: String, emit: &mut dyn FnMut(Item) -> bool) {
-    let problem = Problem { kind: ProblemKind::BadFile, location: name.to_string(), message };
+    let problem = Problem {
+        kind: ProblemKind::BadFile,
+        location: name.to_string(),
+        message,
+    };
     if emit(Item::Problem(problem)) {
-        emit(Item::Done(FileSummary { name: name.to_string(), failed: true, ..FileSummary::default() }));
+        emit(Item::Done(FileSummary {
+            name: name.to_string(),
+            failed: true,
+            ..FileSummary::default()
+        }));
     }
 }
 
 /// Reads every input on `threads` threads and hands the items to `emit` in input order, so output is the same
 /// whatever the parallelism. Memory stays bounded: each worker may run at most a few batches ahead.
-pub fn read_all(inputs: &[Input], opts: &ReadOptions, threads: usize, emit: &mut dyn FnMut(Item) -> bool) {
+pub fn read_all(
+    inputs: &[Input],
+    opts: &ReadOptions,
+    threads: usize,
+    emit: &mut dyn FnMut(Item) -> bool,
+) {
     let threads = threads.clamp(1, inputs.len().max(1));
     if threads == 1 {
         for input in inputs {
@@ -158,8 +185,10 @@ pub fn read_all(inputs: &[Input], opts: &ReadOptions, threads: usize, emit: &mut
     }
     // slots[i] receives file i's items; workers take files in order so that the file the consumer waits on
     // is always either finished or being read.
-    let slots: Arc<(Mutex<Vec<Option<Receiver<Item>>>>, Condvar)> =
-        Arc::new((Mutex::new((0..inputs.len()).map(|_| None).collect()), Condvar::new()));
+    let slots: Arc<(Mutex<Vec<Option<Receiver<Item>>>>, Condvar)> = Arc::new((
+        Mutex::new((0..inputs.len()).map(|_| None).collect()),
+        Condvar::new(),
+    ));
     let next = Arc::new(Mutex::new(0usize));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     std::thread::scope(|scope| {

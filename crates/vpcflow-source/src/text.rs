@@ -5,8 +5,8 @@
 //! errors into located problems, and switches format when a new header line appears (concatenated objects).
 
 use crate::columns::{Column, assemble};
-use crate::{Batch, FileSummary, Item, Problem, ProblemKind, ReadOptions, Shape, SourceInfo};
 use crate::layout::Partitions;
+use crate::{Batch, FileSummary, Item, Problem, ProblemKind, ReadOptions, Shape, SourceInfo};
 use std::io::{ErrorKind, Read};
 use std::sync::Arc;
 use vpcflow_record::{BatchBuilder, Field, Format};
@@ -30,13 +30,35 @@ pub(crate) struct LineSink<'a> {
 }
 
 impl<'a> LineSink<'a> {
-    pub(crate) fn new(name: String, shape: Shape, partitions: Partitions, opts: &'a ReadOptions) -> LineSink<'a> {
+    pub(crate) fn new(
+        name: String,
+        shape: Shape,
+        partitions: Partitions,
+        opts: &'a ReadOptions,
+    ) -> LineSink<'a> {
         let field_columns = opts.columns.as_ref().map(|cols| {
-            cols.iter().filter_map(|c| if let Column::Field(f) = c { Some(*f) } else { None }).collect()
+            cols.iter()
+                .filter_map(|c| {
+                    if let Column::Field(f) = c {
+                        Some(*f)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
         });
         LineSink {
-            summary: FileSummary { name: name.clone(), ..FileSummary::default() },
-            info: SourceInfo { name, shape, format: None, header: false, partitions },
+            summary: FileSummary {
+                name: name.clone(),
+                ..FileSummary::default()
+            },
+            info: SourceInfo {
+                name,
+                shape,
+                format: None,
+                header: false,
+                partitions,
+            },
             opts,
             field_columns,
             builder: None,
@@ -66,22 +88,50 @@ impl<'a> LineSink<'a> {
     fn start(&mut self, format: Format, header: bool) {
         self.info.format = Some(format.clone());
         self.info.header = header;
-        self.builder = Some(BatchBuilder::new(&format, self.field_columns.as_deref(), self.opts.batch_size));
+        self.builder = Some(BatchBuilder::new(
+            &format,
+            self.field_columns.as_deref(),
+            self.opts.batch_size,
+        ));
     }
 
     /// Reports a problem that ends the file (or its rest).
-    pub(crate) fn fail_file(&mut self, location: String, message: String, emit: &mut dyn FnMut(Item) -> bool) {
+    pub(crate) fn fail_file(
+        &mut self,
+        location: String,
+        message: String,
+        emit: &mut dyn FnMut(Item) -> bool,
+    ) {
         self.summary.failed = true;
         self.file_stopped = true;
-        self.emit(Item::Problem(Problem { kind: ProblemKind::BadFile, location, message }), emit);
+        self.emit(
+            Item::Problem(Problem {
+                kind: ProblemKind::BadFile,
+                location,
+                message,
+            }),
+            emit,
+        );
     }
 
     /// Reports one bad record at `location`.
-    pub(crate) fn bad_record(&mut self, location: String, message: String, emit: &mut dyn FnMut(Item) -> bool) {
+    pub(crate) fn bad_record(
+        &mut self,
+        location: String,
+        message: String,
+        emit: &mut dyn FnMut(Item) -> bool,
+    ) {
         self.summary.bad_records += 1;
         if self.reported < self.opts.max_reported_per_file {
             self.reported += 1;
-            self.emit(Item::Problem(Problem { kind: ProblemKind::BadRecord, location, message }), emit);
+            self.emit(
+                Item::Problem(Problem {
+                    kind: ProblemKind::BadRecord,
+                    location,
+                    message,
+                }),
+                emit,
+            );
         }
     }
 
@@ -105,7 +155,10 @@ impl<'a> LineSink<'a> {
             match &self.opts.format {
                 Some(format) => self.start(format.clone(), false),
                 None => {
-                    let fields = line.split(|b| *b == b' ' || *b == b'\t').filter(|t| !t.is_empty()).count();
+                    let fields = line
+                        .split(|b| *b == b' ' || *b == b'\t')
+                        .filter(|t| !t.is_empty())
+                        .count();
                     if fields == vpcflow_record::format::DEFAULT_FIELDS.len() {
                         self.start(Format::default_v2(), false);
                     } else {
@@ -158,7 +211,9 @@ impl<'a> LineSink<'a> {
 
     /// Emits the rows gathered so far.
     pub(crate) fn flush(&mut self, emit: &mut dyn FnMut(Item) -> bool) {
-        let Some(builder) = self.builder.as_mut() else { return };
+        let Some(builder) = self.builder.as_mut() else {
+            return;
+        };
         if builder.is_empty() {
             return;
         }
@@ -168,7 +223,11 @@ impl<'a> LineSink<'a> {
             None => fields,
         };
         let positions = std::mem::take(&mut self.positions);
-        let batch = Batch { data, positions, source: Arc::new(self.info.clone()) };
+        let batch = Batch {
+            data,
+            positions,
+            source: Arc::new(self.info.clone()),
+        };
         self.emit(Item::Batch(batch), emit);
     }
 
@@ -222,7 +281,11 @@ pub(crate) fn read_text(
         if end == buf.len() {
             if buf.len() >= MAX_LINE * 2 {
                 let location = format!("{}:{}", sink.info.name, line_no + 1);
-                sink.fail_file(location, format!("a line longer than {MAX_LINE} bytes: not flow log text"), emit);
+                sink.fail_file(
+                    location,
+                    format!("a line longer than {MAX_LINE} bytes: not flow log text"),
+                    emit,
+                );
                 break;
             }
             buf.resize(buf.len() * 2, 0);
@@ -239,7 +302,10 @@ pub(crate) fn read_text(
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => {
                 let location = format!("{}:{}", sink.info.name, line_no + 1);
-                let what = if matches!(e.kind(), ErrorKind::UnexpectedEof | ErrorKind::InvalidInput | ErrorKind::InvalidData) {
+                let what = if matches!(
+                    e.kind(),
+                    ErrorKind::UnexpectedEof | ErrorKind::InvalidInput | ErrorKind::InvalidData
+                ) {
                     "the compressed data is truncated or corrupt"
                 } else {
                     "read error"
@@ -267,7 +333,13 @@ pub(crate) fn read_text(
 }
 
 /// One line of a text file: decides once whether the file is console copy, then strips its prefixes.
-fn feed(sink: &mut LineSink, line: &[u8], line_no: u64, console: &mut Option<bool>, emit: &mut dyn FnMut(Item) -> bool) {
+fn feed(
+    sink: &mut LineSink,
+    line: &[u8],
+    line_no: u64,
+    console: &mut Option<bool>,
+    emit: &mut dyn FnMut(Item) -> bool,
+) {
     if console.is_none() && !line.iter().all(u8::is_ascii_whitespace) {
         let is_console = strip_console_prefix(line).is_some();
         *console = Some(is_console);
@@ -289,7 +361,11 @@ pub fn strip_console_prefix(line: &[u8]) -> Option<&[u8]> {
     let text = std::str::from_utf8(line).ok()?;
     let mut rest = text.trim_start();
     let mut titled = false;
-    for (title, next) in [("タイムスタンプ", "メッセージ"), ("Timestamp", "Message"), ("timestamp", "message")] {
+    for (title, next) in [
+        ("タイムスタンプ", "メッセージ"),
+        ("Timestamp", "Message"),
+        ("timestamp", "message"),
+    ] {
         if let Some(after) = rest.strip_prefix(title) {
             rest = after.trim_start();
             rest = rest.strip_prefix(next).unwrap_or(rest).trim_start();
@@ -338,7 +414,9 @@ fn iso_timestamp_len(s: &[u8]) -> Option<usize> {
     match s.get(n) {
         Some(b'Z') => n += 1,
         Some(b'+' | b'-') if s.len() >= n + 6 && s[n + 3] == b':' => n += 6,
-        Some(b'+' | b'-') if s.len() >= n + 5 && s[n + 1..n + 5].iter().all(u8::is_ascii_digit) => n += 5,
+        Some(b'+' | b'-') if s.len() >= n + 5 && s[n + 1..n + 5].iter().all(u8::is_ascii_digit) => {
+            n += 5
+        }
         _ => {}
     }
     Some(n)
@@ -350,11 +428,18 @@ mod tests {
 
     #[test]
     fn console_prefixes() {
-        let s = |l: &str| strip_console_prefix(l.as_bytes()).map(|r| String::from_utf8_lossy(r).into_owned());
+        let s = |l: &str| {
+            strip_console_prefix(l.as_bytes()).map(|r| String::from_utf8_lossy(r).into_owned())
+        };
         assert_eq!(s("2023-02-14T05:30:47.000+09:00"), Some(String::new()));
-        assert_eq!(s("2021-05-17T22:48:43.000+09:00    2 X eni-a"), Some("2 X eni-a".into()));
         assert_eq!(
-            s("タイムスタンプ                       メッセージ2021-05-17T22:48:43.000+09:00    2 XXXXXXXXX"),
+            s("2021-05-17T22:48:43.000+09:00    2 X eni-a"),
+            Some("2 X eni-a".into())
+        );
+        assert_eq!(
+            s(
+                "タイムスタンプ                       メッセージ2021-05-17T22:48:43.000+09:00    2 XXXXXXXXX"
+            ),
             Some("2 XXXXXXXXX".into())
         );
         assert_eq!(s("Timestamp Message"), Some(String::new()));
