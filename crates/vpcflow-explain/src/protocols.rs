@@ -17,7 +17,11 @@ const TABLE: &[(u8, Option<&str>, &str)] = &[
     (6, Some("TCP"), "Transmission Control"),
     (7, Some("CBT"), "CBT"),
     (8, Some("EGP"), "Exterior Gateway Protocol"),
-    (9, Some("IGP"), "any private interior gateway (used by Cisco for their IGRP)"),
+    (
+        9,
+        Some("IGP"),
+        "any private interior gateway (used by Cisco for their IGRP)",
+    ),
     (10, Some("BBN-RCC-MON"), "BBN RCC Monitoring"),
     (11, Some("NVP-II"), "Network Voice Protocol"),
     (12, Some("PUP"), "PUP"),
@@ -46,7 +50,11 @@ const TABLE: &[(u8, Option<&str>, &str)] = &[
     (35, Some("IDPR"), "Inter-Domain Policy Routing Protocol"),
     (36, Some("XTP"), "XTP"),
     (37, Some("DDP"), "Datagram Delivery Protocol"),
-    (38, Some("IDPR-CMTP"), "IDPR Control Message Transport Proto"),
+    (
+        38,
+        Some("IDPR-CMTP"),
+        "IDPR Control Message Transport Proto",
+    ),
     (39, Some("TP++"), "TP++ Transport Protocol"),
     (40, Some("IL"), "IL Transport Protocol"),
     (41, Some("IPv6"), "IPv6 encapsulation"),
@@ -64,7 +72,11 @@ const TABLE: &[(u8, Option<&str>, &str)] = &[
     (53, Some("SWIPE"), "IP with Encryption (deprecated)"),
     (54, Some("NARP"), "NBMA Address Resolution Protocol"),
     (55, Some("Min-IPv4"), "Minimal IPv4 Encapsulation"),
-    (56, Some("TLSP"), "Transport Layer Security Protocol using Kryptonet key management"),
+    (
+        56,
+        Some("TLSP"),
+        "Transport Layer Security Protocol using Kryptonet key management",
+    ),
     (57, Some("SKIP"), "SKIP"),
     (58, Some("IPv6-ICMP"), "ICMP for IPv6"),
     (59, Some("IPv6-NoNxt"), "No Next Header for IPv6"),
@@ -88,11 +100,23 @@ const TABLE: &[(u8, Option<&str>, &str)] = &[
     (77, Some("SUN-ND"), "SUN ND PROTOCOL-Temporary"),
     (78, Some("WB-MON"), "WIDEBAND Monitoring"),
     (79, Some("WB-EXPAK"), "WIDEBAND EXPAK"),
-    (80, Some("ISO-IP"), "International Organization for Standardization Internet Protocol"),
+    (
+        80,
+        Some("ISO-IP"),
+        "International Organization for Standardization Internet Protocol",
+    ),
     (81, Some("VMTP"), "Versatile Message Transaction Protocol"),
-    (82, Some("SECURE-VMTP"), "Secure Versatile Message Transaction Protocol"),
+    (
+        82,
+        Some("SECURE-VMTP"),
+        "Secure Versatile Message Transaction Protocol",
+    ),
     (83, Some("VINES"), "VINES"),
-    (84, Some("TTP"), "Transaction Transport Protocol (also IPTM, Internet Protocol Traffic Manager)"),
+    (
+        84,
+        Some("TTP"),
+        "Transaction Transport Protocol (also IPTM, Internet Protocol Traffic Manager)",
+    ),
     (85, Some("NSFNET-IGP"), "NSFNET-IGP"),
     (86, Some("DGP"), "Dissimilar Gateway Protocol"),
     (87, Some("TCF"), "TCF"),
@@ -103,7 +127,11 @@ const TABLE: &[(u8, Option<&str>, &str)] = &[
     (92, Some("MTP"), "Multicast Transport Protocol"),
     (93, Some("AX.25"), "AX.25 Frames"),
     (94, Some("IPIP"), "IP-within-IP Encapsulation Protocol"),
-    (95, Some("MICP"), "Mobile Internetworking Control Pro. (deprecated)"),
+    (
+        95,
+        Some("MICP"),
+        "Mobile Internetworking Control Pro. (deprecated)",
+    ),
     (96, Some("SCC-SP"), "Semaphore Communications Sec. Pro."),
     (97, Some("ETHERIP"), "Ethernet-within-IP Encapsulation"),
     (98, Some("ENCAP"), "Encapsulation Header"),
@@ -142,8 +170,16 @@ const TABLE: &[(u8, Option<&str>, &str)] = &[
     (131, Some("PIPE"), "Private IP Encapsulation within IP"),
     (132, Some("SCTP"), "Stream Control Transmission Protocol"),
     (133, Some("FC"), "Fibre Channel"),
-    (134, Some("RSVP-E2E-IGNORE"), "Reservation Protocol (RSVP) End-to-End Ignore"),
-    (135, Some("Mobility Header"), "Mobility Extension Header for IPv6"),
+    (
+        134,
+        Some("RSVP-E2E-IGNORE"),
+        "Reservation Protocol (RSVP) End-to-End Ignore",
+    ),
+    (
+        135,
+        Some("Mobility Header"),
+        "Mobility Extension Header for IPv6",
+    ),
     (136, Some("UDPLite"), "Lightweight User Datagram Protocol"),
     (137, Some("MPLS-in-IP"), "MPLS in IP"),
     (138, Some("manet"), "MANET Protocols"),
@@ -152,7 +188,11 @@ const TABLE: &[(u8, Option<&str>, &str)] = &[
     (141, Some("WESP"), "Wrapped Encapsulating Security Payload"),
     (142, Some("ROHC"), "Robust Header Compression"),
     (143, Some("Ethernet"), "Ethernet"),
-    (144, Some("AGGFRAG"), "AGGFRAG encapsulation payload for ESP"),
+    (
+        144,
+        Some("AGGFRAG"),
+        "AGGFRAG encapsulation payload for ESP",
+    ),
     (145, Some("NSH"), "Network Service Header"),
     (253, None, "Use for experimentation and testing"),
     (254, None, "Use for experimentation and testing"),
@@ -227,7 +267,10 @@ mod tests {
         assert_eq!(name(145), Some("NSH"));
         assert_eq!(name(255), Some("Reserved"));
         assert_eq!(description(6), Some("Transmission Control"));
-        assert_eq!(description(253), Some("Use for experimentation and testing"));
+        assert_eq!(
+            description(253),
+            Some("Use for experimentation and testing")
+        );
         assert_eq!(name(61), None);
         assert_eq!(description(61), Some("any host internal protocol"));
     }

@@ -55,15 +55,16 @@ impl Record {
     }
 
     /// Reads row `row` of `batch`. Columns whose names are not flow log fields (partition columns, for example)
-    /// are skipped; so are columns that are null for the whole batch, which is how a field missing from a
-    /// file's format shows up in a batch of a wider schema.
-    pub fn from_batch(batch: &RecordBatch, row: usize) -> Record {
+    /// are skipped. When the batch's schema is wider than the format its rows were written in (a projection over
+    /// files of several formats), pass that format so that its missing fields stay missing rather than reading
+    /// as `-`.
+    pub fn from_batch(batch: &RecordBatch, row: usize, format: Option<&crate::Format>) -> Record {
         let mut values = Vec::with_capacity(batch.num_columns());
         for (i, column) in batch.columns().iter().enumerate() {
             let Some(field) = Field::from_name(batch.schema().field(i).name()) else {
                 continue;
             };
-            if column.null_count() == column.len() && column.len() > 1 {
+            if format.is_some_and(|f| !f.has(field)) {
                 continue;
             }
             let value = if column.is_null(row) {

@@ -71,7 +71,7 @@ fn nodata_fields_are_null_not_zero() {
     for col in [3, 4, 5, 6, 7, 8, 9, 12] {
         assert!(batch.column(col).is_null(0), "column {col}");
     }
-    let r = Record::from_batch(&batch, 0);
+    let r = Record::from_batch(&batch, 0, None);
     assert_eq!(r.get(Field::Srcaddr), Some(&Value::Absent));
     assert_eq!(r.int(Field::Start), Some(1431280876));
     assert_eq!(r.log_status(), Some(vpcflow_record::LogStatus::NoData));
@@ -115,7 +115,7 @@ fn redacted_values_are_kept_as_text_or_null() {
         ],
     );
     assert!(errors.is_empty(), "{errors:?}");
-    let r = Record::from_batch(&batch, 0);
+    let r = Record::from_batch(&batch, 0, None);
     assert_eq!(r.text(Field::AccountId), Some("XXXXXXXXX"));
     assert_eq!(
         r.addr(Field::Srcaddr),
@@ -146,4 +146,28 @@ fn projection_and_missing_fields() {
         batch.column(2).as_string::<i32>().value(1),
         "eni-1111aaaa2222bbbb3"
     );
+}
+
+#[test]
+fn non_utf8_text_is_refused_at_its_byte() {
+    let mut b = BatchBuilder::new(&Format::default_v2(), None, 4);
+    let mut line = b"2 1234 eni-ab".to_vec();
+    line.extend([0xff, 0xfe]);
+    line.extend(b" 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK");
+    let e = b.push_line(&line).unwrap_err();
+    assert_eq!(
+        (e.column, e.to_string()),
+        (14, "the line is not UTF-8 text (binary data?)".to_string())
+    );
+    // Bytes outside UTF-8 in a field that is not text fail that field's own check.
+    let mut line = b"2 1234 eni-ab 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACC".to_vec();
+    line.extend([0xff]);
+    line.extend(b" OK");
+    assert!(
+        b.push_line(&line)
+            .unwrap_err()
+            .to_string()
+            .starts_with("field action:")
+    );
+    assert_eq!(b.finish().num_rows(), 0);
 }

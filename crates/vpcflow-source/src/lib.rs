@@ -28,6 +28,13 @@ pub enum Input {
     Path(std::path::PathBuf),
     /// Standard input.
     Stdin,
+    /// Bytes already in memory (an object fetched from S3, a fuzz case), with the name or key to report.
+    Memory {
+        /// The name used in messages and for S3 key partitions.
+        name: String,
+        /// The object's bytes, as stored (possibly gzip'd).
+        data: bytes::Bytes,
+    },
 }
 
 impl Input {
@@ -36,6 +43,7 @@ impl Input {
         match self {
             Input::Path(p) => p.display().to_string(),
             Input::Stdin => "<stdin>".to_string(),
+            Input::Memory { name, .. } => name.clone(),
         }
     }
 }

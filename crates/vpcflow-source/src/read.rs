@@ -58,9 +58,11 @@ pub fn read_input(input: &Input, opts: &ReadOptions, emit: &mut dyn FnMut(Item) 
     let partitions = match input {
         Input::Path(p) => Partitions::from_key(&p.to_string_lossy()),
         Input::Stdin => Partitions::default(),
+        Input::Memory { name, .. } => Partitions::from_key(name),
     };
     let reader: Box<dyn Read + Send> = match input {
         Input::Stdin => Box::new(std::io::stdin()),
+        Input::Memory { data, .. } => Box::new(std::io::Cursor::new(data.clone())),
         Input::Path(p) => match std::fs::File::open(p) {
             Ok(f) => Box::new(f),
             Err(e) => return fail(&name, format!("cannot open: {e}"), emit),
@@ -142,10 +144,6 @@ fn peek(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
     Ok(reader.fill_buf()?.to_vec())
 }
 
-pub(crate) fn fail_pub(name: &str, message: String, emit: &mut dyn FnMut(Item) -> bool) {
-    fail(name, message, emit)
-}
-
 fn fail(name: &str, message: String, emit: &mut dyn FnMut(Item) -> bool) {
     let problem = Problem {
         kind: ProblemKind::BadFile,
@@ -160,6 +158,9 @@ fn fail(name: &str, message: String, emit: &mut dyn FnMut(Item) -> bool) {
         }));
     }
 }
+
+/// One receiver per input, filled in by the worker that takes the input; the condvar wakes the consumer.
+type Slots = (Mutex<Vec<Option<Receiver<Item>>>>, Condvar);
 
 /// Reads every input on `threads` threads and hands the items to `emit` in input order, so output is the same
 /// whatever the parallelism. Memory stays bounded: each worker may run at most a few batches ahead.
@@ -185,7 +186,7 @@ pub fn read_all(
     }
     // slots[i] receives file i's items; workers take files in order so that the file the consumer waits on
     // is always either finished or being read.
-    let slots: Arc<(Mutex<Vec<Option<Receiver<Item>>>>, Condvar)> = Arc::new((
+    let slots: Arc<Slots> = Arc::new((
         Mutex::new((0..inputs.len()).map(|_| None).collect()),
         Condvar::new(),
     ));

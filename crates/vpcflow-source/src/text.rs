@@ -1,6 +1,6 @@
 //! Text records: S3 objects with their header line, headerless lines, and lines copied from the console.
 //!
-//! [`LineSink`] is shared by every source whose records arrive as lines (text files, CloudWatch messages): it
+//! `LineSink` is shared by every source whose records arrive as lines (text files, CloudWatch messages): it
 //! resolves the format once (header line, `--format`, or the 14-field default), feeds the parser, turns parser
 //! errors into located problems, and switches format when a new header line appears (concatenated objects).
 

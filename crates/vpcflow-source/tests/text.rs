@@ -223,7 +223,7 @@ fn bad_lines_are_located_and_good_ones_kept() {
             format!("{name}:1:29: field srcaddr: `55.123.456.78` is not an IPv4 or IPv6 address"),
             format!("{name}:2:29: field srcaddr: `172.11.22.333` is not an IPv4 or IPv6 address"),
             format!("{name}:3:29: field srcaddr: `172.11.22.333` is not an IPv4 or IPv6 address"),
-            format!("{name}:5: 1 fields, but the format has 14"),
+            format!("{name}:5: 1 field, but the format has 14"),
             format!("{name}:6: 13 fields, but the format has 14"),
             format!(
                 "{name}:7:116: 28 fields, but the format has 14 (it looks like 2 records joined on one line)"

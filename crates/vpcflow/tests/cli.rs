@@ -1,0 +1,273 @@
+//! The command line as people use it: exact output (snapshots), exit codes, stdin, bad input, broken pipes.
+
+use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// `vpcflow` run from the repository root, so that paths in messages are short and stable.
+fn vpcflow() -> Command {
+    let mut cmd = Command::new(get_cargo_bin("vpcflow"));
+    cmd.current_dir(root())
+        .env("TZ", "UTC")
+        .env("VPCFLOW_DATA_DIR", "/nonexistent-vpcflow-data");
+    cmd
+}
+
+#[test]
+fn cat_table() {
+    assert_cmd_snapshot!(vpcflow().args(["cat", "crates/vpcflow/tests/data/s3-object.log"]));
+}
+
+#[test]
+fn cat_json_lines_keyed_by_athena_columns() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "cat",
+        "-o",
+        "json",
+        "crates/vpcflow/tests/data/s3-object.log"
+    ]));
+}
+
+#[test]
+fn cat_csv() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "cat",
+        "-o",
+        "csv",
+        "crates/vpcflow/tests/data/s3-object.log"
+    ]));
+}
+
+#[test]
+fn cat_fields_choose_columns() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "cat",
+        "-o",
+        "csv",
+        "--fields",
+        "srcaddr,dstport,log_status,$path",
+        "crates/vpcflow/tests/data/s3-object.log"
+    ]));
+}
+
+#[test]
+fn cat_unknown_field_says_what_was_meant() {
+    assert_cmd_snapshot!(vpcflow().args(["cat", "--fields", "scraddr", "examples/aws-docs.log"]));
+}
+
+#[test]
+fn aws_output_round_trips_byte_for_byte() {
+    let path = root().join("crates/vpcflow/tests/data/s3-object.log");
+    let original = std::fs::read(&path).unwrap();
+    let out = vpcflow()
+        .args(["cat", "-o", "aws"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(original.clone()).unwrap()
+    );
+
+    // The same through gzip and stdin, headerless.
+    let body: Vec<u8> = original
+        .split(|b| *b == b'\n')
+        .skip(1)
+        .flat_map(|l| [l, b"\n"].concat())
+        .collect();
+    let body = &body[..body.len() - 1];
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(body).unwrap();
+    let gz = gz.finish().unwrap();
+    let mut child = vpcflow()
+        .args(["cat", "-o", "aws", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&gz).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, body);
+}
+
+#[test]
+fn bad_lines_are_reported_counted_and_skipped() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "cat",
+        "-o",
+        "aws",
+        "crates/vpcflow/tests/data/malformed.log"
+    ]));
+}
+
+#[test]
+fn strict_stops_at_the_first_problem() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "cat",
+        "--strict",
+        "-o",
+        "aws",
+        "crates/vpcflow/tests/data/malformed.log"
+    ]));
+}
+
+#[test]
+fn missing_file_is_reported_and_the_rest_is_read() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "cat",
+        "-o",
+        "aws",
+        "--fields",
+        "srcaddr,action",
+        "no-such-file.log",
+        "examples/seed-articles.txt"
+    ]));
+}
+
+#[test]
+fn headerless_custom_format_needs_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("firehose.txt");
+    std::fs::write(&path, "3 vpc-0a1b 10.0.0.5 203.0.113.9 ACCEPT\n").unwrap();
+    let out = vpcflow()
+        .args(["cat", "-o", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("5 fields and no header line"), "{stderr}");
+    assert!(stderr.contains("give the format with --format"), "{stderr}");
+    let out = vpcflow()
+        .args([
+            "cat",
+            "-o",
+            "json",
+            "--format",
+            "${version} ${vpc-id} ${srcaddr} ${dstaddr} ${action}",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\"version\":3,\"vpc_id\":\"vpc-0a1b\",\"srcaddr\":\"10.0.0.5\",\"dstaddr\":\"203.0.113.9\",\"action\":\"ACCEPT\"}\n"
+    );
+}
+
+#[test]
+fn s3_partitions_are_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join(
+        "AWSLogs/123456789012/vpcflowlogs/ap-northeast-1/2023/02/14/123456789012_vpcflowlogs_ap-northeast-1_fl-0a_20230214T0530Z_ab12.log",
+    );
+    std::fs::create_dir_all(key.parent().unwrap()).unwrap();
+    std::fs::copy(root().join("crates/vpcflow/tests/data/s3-object.log"), &key).unwrap();
+    let out = vpcflow()
+        .args([
+            "cat",
+            "-o",
+            "csv",
+            "--fields",
+            "interface_id,aws-account-id,aws-region,date,hour",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "interface_id,aws-account-id,aws-region,date,hour\n\
+         eni-1235b8ca123456789,123456789012,ap-northeast-1,2023-02-14,\n\
+         eni-1235b8ca123456789,123456789012,ap-northeast-1,2023-02-14,\n\
+         eni-1235b8ca123456789,123456789012,ap-northeast-1,2023-02-14,\n\
+         eni-1235b8ca123456789,123456789012,ap-northeast-1,2023-02-14,\n\
+         eni-11111111aaaaaaaaa,123456789012,ap-northeast-1,2023-02-14,\n"
+    );
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.log");
+    let line = "2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK\n";
+    std::fs::write(&path, line.repeat(200_000)).unwrap();
+    let mut child = vpcflow()
+        .args(["cat", "-o", "aws"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "");
+}
+
+#[test]
+fn empty_stdin_is_reported() {
+    // With no path and stdin not a terminal, stdin is read; empty input is a problem, not silence.
+    assert_cmd_snapshot!(vpcflow().args(["cat"]).stdin(Stdio::null()));
+}
+
+#[test]
+fn fields_lists_the_catalogue() {
+    assert_cmd_snapshot!(vpcflow().args(["fields"]));
+}
+
+#[test]
+fn explain_examples_in_english() {
+    assert_cmd_snapshot!(vpcflow().args(["explain", "--tz", "UTC", "examples/"]));
+}
+
+#[test]
+fn explain_examples_in_japanese() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "explain",
+        "--lang",
+        "ja",
+        "--tz",
+        "Asia/Tokyo",
+        "examples/"
+    ]));
+}
+
+#[test]
+fn explain_json() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "explain",
+        "-o",
+        "json",
+        "--tz",
+        "UTC",
+        "examples/seed-experiments.txt"
+    ]));
+}
+
+#[test]
+fn ranges_lookup() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "ranges",
+        "lookup",
+        "15.152.63.145",
+        "52.213.180.42",
+        "203.0.113.5",
+        "nope"
+    ]));
+}
