@@ -14,6 +14,6 @@ pub mod values;
 
 pub use fields::{Family, Field, Kind};
 pub use format::{Format, FormatError};
-pub use parse::{BatchBuilder, LineError, LineErrorKind, schema};
+pub use parse::{BatchBuilder, LineError, LineErrorKind, Parsed, RowError, schema};
 pub use record::{Addr, Record, Value};
 pub use values::{Action, Direction, IpType, LogStatus, TcpFlags, TrafficPath};

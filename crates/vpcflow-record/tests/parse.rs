@@ -4,15 +4,25 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::{Int32Type, Int64Type};
 use vpcflow_record::{BatchBuilder, Field, Format, Record, Value};
 
+/// Parses `lines` as one batch; errors as `line:column: message` in line order, whether the line was refused
+/// at once (field count) or when the batch was finished (values).
 fn parse_all(format: &Format, lines: &[&str]) -> (arrow::record_batch::RecordBatch, Vec<String>) {
     let mut b = BatchBuilder::new(format, None, 16);
     let mut errors = Vec::new();
+    let mut accepted = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        if let Err(e) = b.push_line(line.as_bytes()) {
-            errors.push(format!("{}:{}: {e}", i + 1, e.column));
+        match b.push_line(line.as_bytes()) {
+            Ok(()) => accepted.push(i),
+            Err(e) => errors.push((i, format!("{}:{}: {e}", i + 1, e.column))),
         }
     }
-    (b.finish(), errors)
+    let parsed = b.finish();
+    for e in parsed.errors {
+        let i = accepted[e.row];
+        errors.push((i, format!("{}:{}: {}", i + 1, e.error.column, e.error)));
+    }
+    errors.sort();
+    (parsed.batch, errors.into_iter().map(|(_, e)| e).collect())
 }
 
 #[test]
@@ -137,7 +147,7 @@ fn projection_and_missing_fields() {
         .unwrap();
     // A trailing comment, as in AWS's documentation examples.
     b.push_line(b"i-01234567890123456 eni-1111aaaa2222bbbb3 10.0.1.5 203.0.113.5 10.0.1.5 203.0.113.5 #Traffic from the source instance").unwrap();
-    let batch = b.finish();
+    let batch = b.finish().batch;
     assert_eq!(batch.num_rows(), 2);
     assert_eq!(batch.schema().field(0).name(), "pkt_dstaddr");
     assert_eq!(batch.column(0).as_string::<i32>().value(0), "203.0.113.5");
@@ -154,20 +164,48 @@ fn non_utf8_text_is_refused_at_its_byte() {
     let mut line = b"2 1234 eni-ab".to_vec();
     line.extend([0xff, 0xfe]);
     line.extend(b" 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK");
-    let e = b.push_line(&line).unwrap_err();
-    assert_eq!(
-        (e.column, e.to_string()),
-        (14, "the line is not UTF-8 text (binary data?)".to_string())
-    );
+    b.push_line(&line).unwrap();
     // Bytes outside UTF-8 in a field that is not text fail that field's own check.
     let mut line = b"2 1234 eni-ab 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACC".to_vec();
     line.extend([0xff]);
     line.extend(b" OK");
+    b.push_line(&line).unwrap();
+    let parsed = b.finish();
+    assert_eq!(parsed.batch.num_rows(), 0);
+    let e = &parsed.errors[0].error;
+    assert_eq!(
+        (e.column, e.to_string()),
+        (14, "the line is not UTF-8 text (binary data?)".to_string())
+    );
     assert!(
-        b.push_line(&line)
-            .unwrap_err()
+        parsed.errors[1]
+            .error
             .to_string()
             .starts_with("field action:")
     );
-    assert_eq!(b.finish().num_rows(), 0);
+}
+
+#[test]
+fn a_line_bad_late_leaves_no_trace() {
+    let good = "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK";
+    let bad_late = [
+        "2 999 eni-bad 10.9.9.9 10.9.9.8 9 9 9 9 9 9 9 ACCEPT BROKEN",
+        "2 999 eni-bad 10.9.9.9 10.9.9.8 9 9 9 9 9x 9 9 ACCEPT OK",
+        "2 999 eni-bad 10.9.9.9 10.9.9.8 9 99999 9 9 9 9 9 ACCEPT OK",
+    ];
+    let mut b = BatchBuilder::new(&Format::default_v2(), None, 2);
+    for bad in bad_late {
+        b.push_line(good.as_bytes()).unwrap();
+        b.push_line(bad.as_bytes()).unwrap();
+    }
+    let mixed = b.finish();
+    assert_eq!(
+        mixed.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+        [1, 3, 5]
+    );
+    let mut clean = BatchBuilder::new(&Format::default_v2(), None, 2);
+    for _ in bad_late {
+        clean.push_line(good.as_bytes()).unwrap();
+    }
+    assert_eq!(mixed.batch, clean.finish().batch);
 }

@@ -54,7 +54,9 @@ proptest! {
     fn well_formed_lines_round_trip((format, line) in format_and_line()) {
         let mut builder = BatchBuilder::new(&format, None, 4);
         builder.push_line(line.as_bytes()).unwrap();
-        let batch = builder.finish();
+        let parsed = builder.finish();
+        prop_assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let batch = parsed.batch;
         let mut out = Vec::new();
         vpcflow_record::text::write_batch(&batch, &mut out).unwrap();
         prop_assert_eq!(String::from_utf8(out).unwrap(), format!("{line}\n"));

@@ -112,7 +112,7 @@ impl Events<'_, '_> {
                     }
                     None => format!("the event ({}) has no `message`", describe(event)),
                 };
-                self.sink.bad_record(location, message, self.emit);
+                self.sink.bad_record(self.count, location, message);
             }
         }
     }

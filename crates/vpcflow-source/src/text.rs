@@ -14,6 +14,9 @@ use vpcflow_record::{BatchBuilder, Field, Format};
 /// The longest line we accept; a longer one is not a flow log record.
 const MAX_LINE: usize = 1 << 20;
 
+/// A batch is finished early once its lines hold this much text, far below Arrow's 2 GiB offset limit.
+const MAX_BATCH_TEXT: usize = 64 << 20;
+
 /// Turns lines into batches and problems for one file.
 pub(crate) struct LineSink<'a> {
     info: SourceInfo,
@@ -27,6 +30,8 @@ pub(crate) struct LineSink<'a> {
     file_stopped: bool,
     /// The caller asked to stop everything.
     aborted: bool,
+    /// Bad records not yet emitted, with their positions.
+    pending: Vec<(u64, Problem)>,
 }
 
 impl<'a> LineSink<'a> {
@@ -66,6 +71,7 @@ impl<'a> LineSink<'a> {
             reported: 0,
             file_stopped: false,
             aborted: false,
+            pending: Vec::new(),
         }
     }
 
@@ -102,6 +108,8 @@ impl<'a> LineSink<'a> {
         message: String,
         emit: &mut dyn FnMut(Item) -> bool,
     ) {
+        // What was read before the failure goes out first, in order.
+        self.flush(emit);
         self.summary.failed = true;
         self.file_stopped = true;
         self.emit(
@@ -114,24 +122,28 @@ impl<'a> LineSink<'a> {
         );
     }
 
-    /// Reports one bad record at `location`.
-    pub(crate) fn bad_record(
-        &mut self,
-        location: String,
-        message: String,
-        emit: &mut dyn FnMut(Item) -> bool,
-    ) {
+    /// Reports one bad record at position `pos` (line or event number). Problems wait for the next flush, where
+    /// they are merged with the value errors of the batch and emitted in position order.
+    pub(crate) fn bad_record(&mut self, pos: u64, location: String, message: String) {
         self.summary.bad_records += 1;
-        if self.reported < self.opts.max_reported_per_file {
-            self.reported += 1;
-            self.emit(
-                Item::Problem(Problem {
-                    kind: ProblemKind::BadRecord,
-                    location,
-                    message,
-                }),
-                emit,
-            );
+        self.pending.push((
+            pos,
+            Problem {
+                kind: ProblemKind::BadRecord,
+                location,
+                message,
+            },
+        ));
+    }
+
+    fn emit_pending(&mut self, emit: &mut dyn FnMut(Item) -> bool) {
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_by_key(|(pos, _)| *pos);
+        for (_, problem) in pending {
+            if self.reported < self.opts.max_reported_per_file {
+                self.reported += 1;
+                self.emit(Item::Problem(problem), emit);
+            }
         }
     }
 
@@ -176,31 +188,61 @@ impl<'a> LineSink<'a> {
                 }
             }
         }
+        if let Some(format) = self.header_instead(line) {
+            // A new header: another object's text follows (e.g. `cat a.log b.log`).
+            self.flush(emit);
+            self.retire_builder();
+            self.start(format, true);
+            return;
+        }
         let builder = self.builder.as_mut().expect("started above");
         match builder.push_line(line) {
             Ok(()) => {
                 self.positions.push(pos);
-                self.summary.records += 1;
-                if builder.len() >= self.opts.batch_size {
+                if builder.len() >= self.opts.batch_size || builder.text_bytes() >= MAX_BATCH_TEXT {
                     self.flush(emit);
                 }
             }
             Err(error) => {
                 if let Some(format) = Format::from_header(line) {
-                    // A new header: another object's text follows (e.g. `cat a.log b.log`).
                     self.flush(emit);
                     self.retire_builder();
                     self.start(format, true);
                     return;
                 }
-                let location = if error.column > 0 {
-                    format!("{}:{}", self.location(pos), error.column)
-                } else {
-                    self.location(pos)
-                };
-                self.bad_record(location, error.to_string(), emit);
+                let location = self.located(pos, error.column);
+                self.bad_record(pos, location, error.to_string());
             }
         }
+    }
+
+    fn located(&self, pos: u64, column: usize) -> String {
+        if column > 0 {
+            format!("{}:{column}", self.location(pos))
+        } else {
+            self.location(pos)
+        }
+    }
+
+    /// A header line where a record was expected. Only lines that start with a lowercase letter can be one; when
+    /// the format itself starts with a text field, only a line starting with that field's name is looked at, so
+    /// that records are not parsed twice.
+    fn header_instead(&self, line: &[u8]) -> Option<Format> {
+        let first = *line.iter().find(|b| !b.is_ascii_whitespace())?;
+        if !first.is_ascii_lowercase() {
+            return None;
+        }
+        let format = self.builder.as_ref()?.format();
+        let lead = format.fields()[0];
+        if lead.kind() == vpcflow_record::Kind::Text {
+            let token = line
+                .split(|b| b.is_ascii_whitespace())
+                .find(|t| !t.is_empty())?;
+            if token != lead.name().as_bytes() && token != lead.column().as_bytes() {
+                return None;
+            }
+        }
+        Format::from_header(line)
     }
 
     fn retire_builder(&mut self) {
@@ -209,20 +251,44 @@ impl<'a> LineSink<'a> {
         }
     }
 
-    /// Emits the rows gathered so far.
+    /// Checks the lines gathered so far, reports the bad ones at their lines, and emits the good ones.
     pub(crate) fn flush(&mut self, emit: &mut dyn FnMut(Item) -> bool) {
-        let Some(builder) = self.builder.as_mut() else {
+        let Some(builder) = self.builder.as_mut().filter(|b| !b.is_empty()) else {
+            self.emit_pending(emit);
             return;
         };
-        if builder.is_empty() {
+        let parsed = builder.finish();
+        let mut positions = std::mem::take(&mut self.positions);
+        if !parsed.errors.is_empty() {
+            for e in &parsed.errors {
+                let location = self.located(positions[e.row], e.error.column);
+                self.bad_record(positions[e.row], location, e.error.to_string());
+            }
+            let mut bad = parsed.errors.iter().map(|e| e.row).peekable();
+            let mut row = 0;
+            positions.retain(|_| {
+                let keep = bad.peek() != Some(&row);
+                if !keep {
+                    bad.next();
+                }
+                row += 1;
+                keep
+            });
+        }
+        self.summary.records += parsed.batch.num_rows() as u64;
+        self.emit_pending(emit);
+        if parsed.batch.num_rows() == 0 {
             return;
         }
-        let fields = builder.finish();
         let data = match &self.opts.columns {
-            Some(columns) => assemble(fields, columns, &self.info.partitions, &self.info.name),
-            None => fields,
+            Some(columns) => assemble(
+                parsed.batch,
+                columns,
+                &self.info.partitions,
+                &self.info.name,
+            ),
+            None => parsed.batch,
         };
-        let positions = std::mem::take(&mut self.positions);
         let batch = Batch {
             data,
             positions,
