@@ -10,6 +10,7 @@ pub mod columns;
 pub mod layout;
 pub mod parquet;
 mod read;
+pub mod synth;
 pub mod text;
 
 pub use columns::{Column, Extra};

@@ -156,8 +156,11 @@ impl<'a> LineSink<'a> {
 
     /// One line (without its terminator) at position `pos` (line or event number).
     pub(crate) fn line(&mut self, line: &[u8], pos: u64, emit: &mut dyn FnMut(Item) -> bool) {
-        if !self.wants_more() || line.iter().all(u8::is_ascii_whitespace) {
-            return;
+        // Blank lines, and comment lines as documentation examples write them, are not records.
+        match line.iter().find(|b| !b.is_ascii_whitespace()) {
+            None | Some(b'#') => return,
+            Some(_) if !self.wants_more() => return,
+            Some(_) => {}
         }
         if self.builder.is_none() {
             if let Some(format) = Format::from_header(line) {

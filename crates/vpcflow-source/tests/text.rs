@@ -237,6 +237,17 @@ fn bad_lines_are_located_and_good_ones_kept() {
 }
 
 #[test]
+fn comment_lines_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("# NAT gateway example\n  # indented too\n{}\n# between\n{DOC_LINE}\n", Format::default_v2().header_line());
+    let path = write(dir.path(), "commented.log", text.as_bytes());
+    let seen = read(Input::Path(path), &ReadOptions::default());
+    assert_eq!(seen.problems, Vec::<String>::new());
+    assert_eq!(seen.batches[0].positions, [5]);
+    assert!(seen.batches[0].source.header);
+}
+
+#[test]
 fn many_bad_lines_are_summarised_after_twenty() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::new();

@@ -64,6 +64,15 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// An outcome for subcommands that read through the query engine rather than [`read`].
+    pub fn new(tally: Tally, code: ExitCode, strict_stop: bool) -> Outcome {
+        Outcome {
+            tally,
+            code,
+            strict_stop,
+        }
+    }
+
     /// Prints the summary (or the `--strict` stop) to stderr and returns the exit code: 0; 1 when `--strict`
     /// stopped at a problem; 2 when a named input could not be read.
     pub fn finish(self) -> ExitCode {

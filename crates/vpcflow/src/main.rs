@@ -2,8 +2,17 @@
 //! in the library crates so that the web dashboard and tests use the same code.
 
 mod cat;
+mod check;
+mod conversations;
+mod diagnose;
 mod explain;
 mod inputs;
+mod query;
+mod top;
+mod stats;
+mod timeline;
+mod convert;
+mod generate;
 mod ranges;
 mod validate;
 
@@ -58,6 +67,80 @@ enum Command {
     ///   vpcflow fields
     #[command(verbatim_doc_comment)]
     Fields,
+    /// Pair both directions of each connection, say who initiated and whether it was allowed.
+    ///
+    /// Records of one connection are joined across aggregation intervals and across the interfaces of NAT and
+    /// transit gateways (pkt-srcaddr/pkt-dstaddr). Examples:
+    ///   vpcflow conversations flows.log.gz
+    ///   vpcflow conversations --lang ja --tz Asia/Tokyo s3-copy/AWSLogs/
+    #[command(verbatim_doc_comment)]
+    Conversations(conversations::Args),
+    /// Say why each rejected connection was rejected: security group, network ACL, route or Block Public Access.
+    ///
+    /// From the records alone, with how sure each reading is; with --vpc-config (saved `aws ec2 describe-*`
+    /// JSON), the exact rule, or missing rule, and the smallest change that would allow it. Exits with 1 when
+    /// the configuration had problems (each is printed with its file and JSON path). Examples:
+    ///   vpcflow diagnose flows.log
+    ///   vpcflow diagnose --vpc-config vpc-config/ flows.log
+    ///   vpcflow diagnose --vpc-config vpc-config/ --lang ja --output json flows.log
+    #[command(verbatim_doc_comment)]
+    Diagnose(diagnose::Args),
+    /// Would this traffic be allowed, and why? Evaluates the configuration alone, request and reply.
+    ///
+    /// Exits with 0 when allowed, 1 when not (or not decidable). Examples:
+    ///   vpcflow check --vpc-config vpc-config/ --from 203.0.113.12 --to 10.0.10.30:80/tcp
+    ///   vpcflow check --vpc-config vpc-config/ --from 10.0.10.30 --to 162.159.200.123:123/udp
+    ///   vpcflow check --vpc-config vpc-config/ --from 203.0.113.12 --to 172.31.16.139/icmp
+    #[command(verbatim_doc_comment)]
+    Check(check::Args),
+    /// Ask anything with SQL: a `flows` table with Athena's columns over every input.
+    ///
+    /// Examples:
+    ///   vpcflow query 'SELECT srcaddr, dstaddr, SUM(bytes) AS total FROM flows GROUP BY srcaddr, dstaddr ORDER BY total DESC LIMIT 10' s3-copy/
+    ///   vpcflow query "SELECT dstport, COUNT(*) FROM flows WHERE action = 'REJECT' AND protocol = 6 GROUP BY dstport" flows.log.gz
+    ///   vpcflow query -o json "SELECT srcaddr, aws_service(dstaddr) AS svc FROM flows WHERE NOT is_private(dstaddr)" logs/
+    ///   vpcflow query -o parquet --out rejects.parquet "SELECT * FROM flows WHERE action = 'REJECT'" logs/
+    #[command(verbatim_doc_comment)]
+    Query(query::Args),
+    /// The top N of any fields by flows, packets or bytes, like nfdump -s.
+    ///
+    /// Examples:
+    ///   vpcflow top srcaddr,dstaddr --by bytes -n 10 s3-copy/
+    ///   vpcflow top dstport --by flows --where 'action reject and proto tcp' flows/
+    ///   vpcflow top srcaddr --where 'src not private and dst port 22' flows/
+    ///   vpcflow top interface_id --by packets --where "dstport = 443 AND bytes > 1000" flows/
+    #[command(verbatim_doc_comment)]
+    Top(top::Args),
+    /// One summary: records, flows, packets, bytes, time range, ACCEPT/REJECT, NODATA/SKIPDATA, interfaces.
+    ///
+    /// Examples:
+    ///   vpcflow stats s3-copy/
+    ///   vpcflow stats --tz Asia/Tokyo --where 'dst port 22' flows.log.gz
+    #[command(verbatim_doc_comment)]
+    Stats(stats::Args),
+    /// Flows, packets, bytes and rejects per time bin.
+    ///
+    /// Examples:
+    ///   vpcflow timeline --bin 5m s3-copy/
+    ///   vpcflow timeline --bin 1h --tz Asia/Tokyo --where 'action reject' flows/
+    #[command(verbatim_doc_comment)]
+    Timeline(timeline::Args),
+    /// Write every record as Parquet in AWS's delivery schema under Hive-compatible keys.
+    ///
+    /// Athena, Spark and DuckDB read the result as is, and `vpcflow query` reads it much faster than text.
+    /// Examples:
+    ///   vpcflow convert s3-copy/ --to parquet --out parquet-copy/
+    ///   vpcflow convert flows/ --out pq/ --compression gzip --verify
+    #[command(verbatim_doc_comment)]
+    Convert(convert::Args),
+    /// Write realistic synthetic flow logs in AWS's S3 layout (gzip'd objects, one per five minutes).
+    ///
+    /// Many interfaces, Zipf-skewed talkers, rejected internet scans, replies, NODATA/SKIPDATA and IPv6.
+    /// Examples:
+    ///   vpcflow generate --records 10M --out /tmp/flows
+    ///   vpcflow generate --records 50k --format '${version} ${vpc-id} ${srcaddr} ${dstaddr} ${action}' --out x/
+    #[command(verbatim_doc_comment)]
+    Generate(generate::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +151,15 @@ fn main() -> ExitCode {
         Command::Ranges(args) => ranges::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Fields => fields(),
+        Command::Conversations(args) => conversations::run(args),
+        Command::Diagnose(args) => diagnose::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Query(args) => query::run(args),
+        Command::Top(args) => top::run(args),
+        Command::Stats(args) => stats::run(args),
+        Command::Timeline(args) => timeline::run(args),
+        Command::Convert(args) => convert::run(args),
+        Command::Generate(args) => generate::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,668 @@
+//! From records to connections: both directions of one conversation, across aggregation intervals and across the
+//! interfaces a packet passes (a NAT gateway, a transit gateway attachment).
+//!
+//! A record is one direction of one 5-tuple on one interface in one interval. People pair them by hand: the line
+//! `A:50611 → B:80` with `B:80 → A:50611` on the same interface at the same time is one HTTP connection. Here that
+//! pairing is done once, with the reason for deciding who initiated, so that "the request was accepted, the reply
+//! was rejected" can be read off a connection rather than re-derived from lines.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use vpcflow_explain::services;
+use vpcflow_record::{Action, Field, LogStatus, Record, values::parse_addr};
+
+/// Records of one 5-tuple further apart than this (seconds) are different connections: the longest aggregation
+/// interval is 600 s, so consecutive records of a live connection are never further apart.
+const GAP: i64 = 600;
+
+/// Which way a record's traffic crossed its interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Way {
+    /// Into the interface.
+    Inbound,
+    /// Out of the interface.
+    Outbound,
+}
+
+/// One record, reduced to what pairing and diagnosis need.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Flow {
+    /// `file:line` of the record.
+    pub location: String,
+    /// `interface-id`.
+    pub interface: String,
+    /// `srcaddr` as written (an address, or a redaction placeholder).
+    pub src: String,
+    /// `dstaddr` as written.
+    pub dst: String,
+    /// `pkt-srcaddr` when present and different from `srcaddr`.
+    pub pkt_src: Option<String>,
+    /// `pkt-dstaddr` when present and different from `dstaddr`.
+    pub pkt_dst: Option<String>,
+    /// `srcport` (0 when absent or not applicable).
+    pub src_port: u16,
+    /// `dstport`.
+    pub dst_port: u16,
+    /// `protocol`.
+    pub protocol: u8,
+    /// `packets`.
+    pub packets: Option<i64>,
+    /// `bytes`.
+    pub bytes: Option<i64>,
+    /// `start`, Unix seconds.
+    pub start: Option<i64>,
+    /// `end`, Unix seconds.
+    pub end: Option<i64>,
+    /// `action`; `None` for records without one (transit gateway records).
+    pub action: Option<Action>,
+    /// `tcp-flags`, when the format has it.
+    pub tcp_flags: Option<u8>,
+    /// `reject-reason`, when the format has it and it is not `-`.
+    pub reject_reason: Option<String>,
+    /// Whether the format has `reject-reason` at all (so that "no BPA" can be told from "not logged").
+    pub has_reject_reason: bool,
+    /// `flow-direction`, when the format has it.
+    pub way: Option<Way>,
+}
+
+impl Flow {
+    /// The flow of a record; `None` for NODATA/SKIPDATA records and records without the addresses, protocol or
+    /// interface a connection needs.
+    pub fn from_record(record: &Record, location: &str) -> Option<Flow> {
+        if matches!(
+            record.log_status(),
+            Some(LogStatus::NoData | LogStatus::SkipData)
+        ) {
+            return None;
+        }
+        let interface = record.text(Field::InterfaceId)?.to_string();
+        let src = record.addr(Field::Srcaddr)?.to_string();
+        let dst = record.addr(Field::Dstaddr)?.to_string();
+        let protocol = u8::try_from(record.int(Field::Protocol)?).ok()?;
+        let pkt = |f: Field, own: &str| record.addr(f).map(|a| a.to_string()).filter(|a| a != own);
+        Some(Flow {
+            location: location.to_string(),
+            pkt_src: pkt(Field::PktSrcaddr, &src),
+            pkt_dst: pkt(Field::PktDstaddr, &dst),
+            src,
+            dst,
+            interface,
+            src_port: record.int(Field::Srcport).unwrap_or(0) as u16,
+            dst_port: record.int(Field::Dstport).unwrap_or(0) as u16,
+            protocol,
+            packets: record.int(Field::Packets),
+            bytes: record.int(Field::Bytes),
+            start: record.int(Field::Start),
+            end: record.int(Field::End),
+            action: record.action(),
+            tcp_flags: record.tcp_flags().map(|f| f.0),
+            reject_reason: record
+                .text(Field::RejectReason)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string),
+            has_reject_reason: record.has(Field::RejectReason),
+            way: record.direction().map(|d| match d {
+                vpcflow_record::Direction::Ingress => Way::Inbound,
+                vpcflow_record::Direction::Egress => Way::Outbound,
+            }),
+        })
+    }
+
+    /// The packet's source: `pkt-srcaddr` if it differs, else `srcaddr`.
+    pub fn packet_src(&self) -> &str {
+        self.pkt_src.as_deref().unwrap_or(&self.src)
+    }
+
+    /// The packet's destination.
+    pub fn packet_dst(&self) -> &str {
+        self.pkt_dst.as_deref().unwrap_or(&self.dst)
+    }
+
+    /// Whether the record was rejected.
+    pub fn rejected(&self) -> bool {
+        self.action == Some(Action::Reject)
+    }
+
+    /// The last packet's time (or the first's, when `end` is missing).
+    pub fn span_end(&self) -> i64 {
+        self.span().1
+    }
+
+    fn span(&self) -> (i64, i64) {
+        let s = self.start.or(self.end).unwrap_or(0);
+        (s, self.end.unwrap_or(s))
+    }
+}
+
+/// One end of a connection.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Endpoint {
+    /// The address as written.
+    pub addr: String,
+    /// The port (0 for protocols without ports).
+    pub port: u16,
+}
+
+impl Endpoint {
+    /// The address, when it is one (not a redaction placeholder).
+    pub fn ip(&self) -> Option<IpAddr> {
+        parse_addr(self.addr.as_bytes())
+    }
+}
+
+/// How sure a conclusion is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Read off the records (TCP flags, a reject-reason, one direction accepted and the other rejected).
+    Certain,
+    /// The usual reading (well-known ports, who spoke first); an expert would say "probably".
+    Likely,
+    /// One of several readings the records allow.
+    Possible,
+}
+
+/// What the choice of initiator rests on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// A record from the client carries SYN without ACK.
+    TcpSyn,
+    /// A record from the server carries SYN-ACK.
+    TcpSynAck,
+    /// The server's port is a well-known service and the client's is not.
+    WellKnownPort,
+    /// The client's port is in the ephemeral range and the server's is not.
+    EphemeralPort,
+    /// Neither port says; the lower one is taken as the server's.
+    LowerPort,
+    /// The client's traffic started first.
+    FirstSeen,
+    /// Only one direction was logged.
+    OnlyDirection,
+}
+
+/// Who initiated, and how sure that is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Initiator {
+    /// How sure.
+    pub confidence: Confidence,
+    /// Why.
+    pub basis: Basis,
+}
+
+/// What happened to the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Both directions were seen and nothing was rejected.
+    AllowedBothWays,
+    /// The request (client to server) was rejected somewhere.
+    RequestRejected,
+    /// The request got through and the reply was rejected.
+    ReplyRejected,
+    /// The request was accepted and no reply was logged.
+    OneWay,
+    /// Records without an action (transit gateway flow logs) say nothing about rejection.
+    Unknown,
+}
+
+impl Verdict {
+    /// Whether something was rejected.
+    pub fn is_rejected(self) -> bool {
+        matches!(self, Verdict::RequestRejected | Verdict::ReplyRejected)
+    }
+}
+
+/// One interface's view of a connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Leg {
+    /// The interface.
+    pub interface: String,
+    /// Records of the request direction (indices into [`Conversations::flows`]).
+    pub request: Vec<usize>,
+    /// Records of the reply direction.
+    pub reply: Vec<usize>,
+    /// Which way the request crossed this interface, when known.
+    pub request_way: Option<Way>,
+    /// The interface passes the packets on for others (NAT gateway, transit gateway): its records' addresses
+    /// differ from the packets' (`pkt-srcaddr`/`pkt-dstaddr`), or it translates them.
+    pub intermediate: bool,
+}
+
+/// Both directions of one conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Connection {
+    /// IANA protocol number.
+    pub protocol: u8,
+    /// The initiator's end, in packet addresses.
+    pub client: Endpoint,
+    /// The other end.
+    pub server: Endpoint,
+    /// The service at the server's port (`HTTP`, `NTP`).
+    pub service: Option<&'static str>,
+    /// Who initiated and why.
+    pub initiator: Initiator,
+    /// The connection as each interface logged it.
+    pub legs: Vec<Leg>,
+    /// What happened.
+    pub verdict: Verdict,
+    /// First packet, Unix seconds.
+    pub start: i64,
+    /// Last packet, Unix seconds.
+    pub end: i64,
+    /// Whether the records carry times (`start`/`end`); transit gateway examples and some custom formats do not.
+    pub timed: bool,
+    /// For a connection through a NAT gateway: the translated leg (the gateway's own address to the server),
+    /// as the client's end of it.
+    pub translated: Option<Endpoint>,
+}
+
+/// Every connection in a set of records.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Conversations {
+    /// The records, in input order.
+    pub flows: Vec<Flow>,
+    /// The connections, by start time.
+    pub connections: Vec<Connection>,
+    /// Per interface, its own address as the records show it (the address in most of its records; the
+    /// `flow-direction` field when present).
+    pub own_addr: BTreeMap<String, String>,
+}
+
+impl Conversations {
+    /// Pairs `flows` into connections.
+    pub fn build(flows: Vec<Flow>) -> Conversations {
+        let own_addr = own_addresses(&flows);
+        // 1. Per interface and 5-tuple (either order), split by time.
+        let mut by_tuple: HashMap<(String, u8, Endpoint, Endpoint), Vec<usize>> = HashMap::new();
+        for (i, f) in flows.iter().enumerate() {
+            let a = Endpoint {
+                addr: f.src.clone(),
+                port: f.src_port,
+            };
+            let b = Endpoint {
+                addr: f.dst.clone(),
+                port: f.dst_port,
+            };
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            by_tuple
+                .entry((f.interface.clone(), f.protocol, lo, hi))
+                .or_default()
+                .push(i);
+        }
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (_, mut idx) in by_tuple {
+            idx.sort_by_key(|&i| (flows[i].span(), i));
+            let mut current: Vec<usize> = Vec::new();
+            let mut end = i64::MIN;
+            for i in idx {
+                let (s, e) = flows[i].span();
+                if !current.is_empty() && s > end.saturating_add(GAP) {
+                    groups.push(std::mem::take(&mut current));
+                }
+                end = end.max(e);
+                current.push(i);
+            }
+            groups.push(current);
+        }
+        // 2. Join interface groups that carry the same packets (same packet-level 5-tuple, overlapping times).
+        let packet_key = |g: &[usize]| {
+            let f = &flows[g[0]];
+            let a = Endpoint {
+                addr: f.packet_src().to_string(),
+                port: f.src_port,
+            };
+            let b = Endpoint {
+                addr: f.packet_dst().to_string(),
+                port: f.dst_port,
+            };
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            (f.protocol, lo, hi)
+        };
+        let span = |g: &[usize]| {
+            let s = g.iter().map(|&i| flows[i].span().0).min().unwrap_or(0);
+            let e = g.iter().map(|&i| flows[i].span().1).max().unwrap_or(0);
+            (s, e)
+        };
+        let mut by_packets: HashMap<(u8, Endpoint, Endpoint), Vec<Vec<usize>>> = HashMap::new();
+        for g in groups {
+            by_packets.entry(packet_key(&g)).or_default().push(g);
+        }
+        let mut clusters: Vec<Vec<Vec<usize>>> = Vec::new();
+        for (_, mut gs) in by_packets {
+            gs.sort_by_key(|g| (span(g), g[0]));
+            let mut current: Vec<Vec<usize>> = Vec::new();
+            let mut end = i64::MIN;
+            for g in gs {
+                let (s, e) = span(&g);
+                // Legs on the same interface are separate connections (the same 5-tuple reused later).
+                let same_interface = current
+                    .iter()
+                    .any(|c| flows[c[0]].interface == flows[g[0]].interface);
+                if !current.is_empty() && (s > end.saturating_add(GAP) || same_interface) {
+                    clusters.push(std::mem::take(&mut current));
+                    end = i64::MIN;
+                }
+                end = end.max(e);
+                current.push(g);
+            }
+            clusters.push(current);
+        }
+        let mut connections: Vec<Connection> = clusters
+            .into_iter()
+            .map(|legs| connection(&flows, &own_addr, legs))
+            .collect();
+        link_nat(&flows, &own_addr, &mut connections);
+        connections.sort_by(|a, b| {
+            (a.start, &a.legs[0].interface, &a.client, &a.server).cmp(&(
+                b.start,
+                &b.legs[0].interface,
+                &b.client,
+                &b.server,
+            ))
+        });
+        Conversations {
+            flows,
+            connections,
+            own_addr,
+        }
+    }
+
+    /// The records of a connection, request then reply, leg by leg.
+    pub fn flows_of<'a>(&'a self, c: &'a Connection) -> impl Iterator<Item = &'a Flow> + 'a {
+        c.legs
+            .iter()
+            .flat_map(|l| l.request.iter().chain(l.reply.iter()))
+            .map(|&i| &self.flows[i])
+    }
+}
+
+fn is_private_text(addr: &str) -> bool {
+    match parse_addr(addr.as_bytes()) {
+        Some(IpAddr::V4(v4)) => {
+            v4.is_private()
+                || v4.is_link_local()
+                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
+        }
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments()[0];
+            (s & 0xfe00) == 0xfc00 || (s & 0xffc0) == 0xfe80
+        }
+        None => false,
+    }
+}
+
+/// Each interface's own address: from `flow-direction` when logged, else the address in most of its records,
+/// preferring a private address on a tie (people redact and talk to public addresses, never the VPC's own).
+fn own_addresses(flows: &[Flow]) -> BTreeMap<String, String> {
+    let mut counts: BTreeMap<&str, BTreeMap<&str, (usize, usize)>> = BTreeMap::new();
+    for f in flows {
+        let per = counts.entry(&f.interface).or_default();
+        match f.way {
+            Some(Way::Inbound) => per.entry(&f.dst).or_default().1 += 1,
+            Some(Way::Outbound) => per.entry(&f.src).or_default().1 += 1,
+            None => {
+                per.entry(&f.src).or_default().0 += 1;
+                per.entry(&f.dst).or_default().0 += 1;
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (iface, per) in counts {
+        let mut ranked: Vec<(&str, (usize, usize))> = per.into_iter().collect();
+        ranked
+            .sort_by_key(|(addr, (n, sure))| std::cmp::Reverse((*sure, *n, is_private_text(addr))));
+        let best = ranked[0];
+        let tie = ranked.get(1).is_some_and(|second| {
+            second.1 == best.1 && is_private_text(second.0) == is_private_text(best.0)
+        });
+        if !tie {
+            out.insert(iface.to_string(), best.0.to_string());
+        }
+    }
+    out
+}
+
+fn connection(flows: &[Flow], own: &BTreeMap<String, String>, legs: Vec<Vec<usize>>) -> Connection {
+    let all: Vec<usize> = legs.iter().flatten().copied().collect();
+    let first = &flows[all[0]];
+    let protocol = first.protocol;
+    let a = Endpoint {
+        addr: first.packet_src().to_string(),
+        port: first.src_port,
+    };
+    let b = Endpoint {
+        addr: first.packet_dst().to_string(),
+        port: first.dst_port,
+    };
+    let from_a = |f: &Flow| f.packet_src() == a.addr && f.src_port == a.port;
+    let (a_is_client, initiator) = decide_initiator(flows, &all, &a, &b, protocol, from_a);
+    let (client, server) = if a_is_client { (a, b) } else { (b, a) };
+    let is_request = |f: &Flow| f.packet_src() == client.addr && f.src_port == client.port;
+    let mut out_legs = Vec::new();
+    for g in legs {
+        let interface = flows[g[0]].interface.clone();
+        let (request, reply): (Vec<usize>, Vec<usize>) =
+            g.iter().partition(|&&i| is_request(&flows[i]));
+        let sample = request.first().or(reply.first()).map(|&i| &flows[i]);
+        let request_way = sample.and_then(|f| {
+            let is_req = is_request(f);
+            let way = f.way.or_else(|| {
+                let mine = own.get(&f.interface)?;
+                if *mine == f.src {
+                    Some(Way::Outbound)
+                } else if *mine == f.dst {
+                    Some(Way::Inbound)
+                } else {
+                    None
+                }
+            })?;
+            Some(match (is_req, way) {
+                (true, w) => w,
+                (false, Way::Inbound) => Way::Outbound,
+                (false, Way::Outbound) => Way::Inbound,
+            })
+        });
+        let intermediate = g
+            .iter()
+            .any(|&i| flows[i].pkt_src.is_some() || flows[i].pkt_dst.is_some());
+        out_legs.push(Leg {
+            interface,
+            request,
+            reply,
+            request_way,
+            intermediate,
+        });
+    }
+    out_legs.sort_by(|x, y| x.interface.cmp(&y.interface));
+    let verdict = verdict(flows, &out_legs);
+    let start = all.iter().map(|&i| flows[i].span().0).min().unwrap_or(0);
+    let end = all.iter().map(|&i| flows[i].span().1).max().unwrap_or(0);
+    Connection {
+        protocol,
+        service: services::name(server.port, protocol),
+        client,
+        server,
+        initiator,
+        legs: out_legs,
+        verdict,
+        start,
+        end,
+        timed: all
+            .iter()
+            .any(|&i| flows[i].start.is_some() || flows[i].end.is_some()),
+        translated: None,
+    }
+}
+
+fn verdict(flows: &[Flow], legs: &[Leg]) -> Verdict {
+    let req = legs.iter().flat_map(|l| &l.request).map(|&i| &flows[i]);
+    let rep = legs.iter().flat_map(|l| &l.reply).map(|&i| &flows[i]);
+    let all_unknown = legs
+        .iter()
+        .flat_map(|l| l.request.iter().chain(&l.reply))
+        .all(|&i| flows[i].action.is_none());
+    if all_unknown {
+        return Verdict::Unknown;
+    }
+    if req.clone().any(Flow::rejected) {
+        Verdict::RequestRejected
+    } else if rep.clone().any(Flow::rejected) {
+        Verdict::ReplyRejected
+    } else if rep.count() > 0 {
+        Verdict::AllowedBothWays
+    } else {
+        Verdict::OneWay
+    }
+}
+
+/// Decides whether `a` is the client. Evidence in order of strength: TCP flags, ports, who spoke first.
+fn decide_initiator(
+    flows: &[Flow],
+    all: &[usize],
+    a: &Endpoint,
+    b: &Endpoint,
+    protocol: u8,
+    from_a: impl Fn(&Flow) -> bool,
+) -> (bool, Initiator) {
+    let certain = |basis| Initiator {
+        confidence: Confidence::Certain,
+        basis,
+    };
+    let likely = |basis| Initiator {
+        confidence: Confidence::Likely,
+        basis,
+    };
+    if protocol == 6 {
+        for &i in all {
+            let f = &flows[i];
+            if let Some(flags) = f.tcp_flags
+                && flags & 0x12 == 0x02
+            {
+                return (from_a(f), certain(Basis::TcpSyn));
+            }
+        }
+        for &i in all {
+            let f = &flows[i];
+            if let Some(flags) = f.tcp_flags
+                && flags & 0x12 == 0x12
+            {
+                return (!from_a(f), certain(Basis::TcpSynAck));
+            }
+        }
+    }
+    if matches!(protocol, 6 | 17 | 132) {
+        let known_a = services::name(a.port, protocol).is_some();
+        let known_b = services::name(b.port, protocol).is_some();
+        let eph_a = services::is_ephemeral(a.port);
+        let eph_b = services::is_ephemeral(b.port);
+        if known_a != known_b && !(known_a && eph_a) && !(known_b && eph_b) {
+            return (known_b, likely(Basis::WellKnownPort));
+        }
+        if eph_a != eph_b {
+            return (eph_a, likely(Basis::EphemeralPort));
+        }
+        if (a.port < 1024) != (b.port < 1024) {
+            return (b.port < 1024, likely(Basis::WellKnownPort));
+        }
+    }
+    let first = |pred: &dyn Fn(&Flow) -> bool| {
+        all.iter()
+            .map(|&i| &flows[i])
+            .filter(|f| pred(f))
+            .map(|f| f.span().0)
+            .min()
+    };
+    let fa = first(&|f| from_a(f));
+    let fb = first(&|f| !from_a(f));
+    match (fa, fb) {
+        (Some(_), None) => (true, likely(Basis::OnlyDirection)),
+        (None, Some(_)) => (false, likely(Basis::OnlyDirection)),
+        (Some(x), Some(y)) if x != y => (x < y, likely(Basis::FirstSeen)),
+        _ => {
+            if matches!(protocol, 6 | 17 | 132) && a.port != b.port {
+                (
+                    a.port > b.port,
+                    Initiator {
+                        confidence: Confidence::Possible,
+                        basis: Basis::LowerPort,
+                    },
+                )
+            } else {
+                (
+                    true,
+                    Initiator {
+                        confidence: Confidence::Possible,
+                        basis: Basis::FirstSeen,
+                    },
+                )
+            }
+        }
+    }
+}
+
+/// Joins the two halves of a NAT gateway connection: the client's packets arriving at the gateway's interface
+/// (whose records show the server in `pkt-dstaddr`) and the gateway's own connection from its address to the
+/// same server at the same time. Joined only when exactly one such half exists, so a busy gateway is not guessed.
+fn link_nat(flows: &[Flow], own: &BTreeMap<String, String>, connections: &mut Vec<Connection>) {
+    let mut merges: Vec<(usize, usize)> = Vec::new();
+    for (i, c) in connections.iter().enumerate() {
+        for leg in c.legs.iter().filter(|l| l.intermediate) {
+            let Some(gw_addr) = own.get(&leg.interface) else {
+                continue;
+            };
+            // The gateway's address must be a record address of this leg but not a packet address.
+            let translates = leg
+                .request
+                .iter()
+                .chain(&leg.reply)
+                .any(|&f| flows[f].dst == *gw_addr || flows[f].src == *gw_addr)
+                && c.client.addr != *gw_addr
+                && c.server.addr != *gw_addr;
+            if !translates {
+                continue;
+            }
+            let candidates: Vec<usize> = connections
+                .iter()
+                .enumerate()
+                .filter(|(j, o)| {
+                    *j != i
+                        && o.protocol == c.protocol
+                        && o.server == c.server
+                        && o.client.addr == *gw_addr
+                        && o.legs.iter().all(|l| l.interface == leg.interface)
+                        && o.start <= c.end + GAP
+                        && c.start <= o.end + GAP
+                })
+                .map(|(j, _)| j)
+                .collect();
+            if let [j] = candidates[..] {
+                merges.push((i, j));
+            }
+        }
+    }
+    let mut removed = Vec::new();
+    for (i, j) in merges {
+        if removed.contains(&j) || removed.contains(&i) {
+            continue;
+        }
+        let other = connections[j].clone();
+        let c = &mut connections[i];
+        c.translated = Some(other.client.clone());
+        for mut leg in other.legs {
+            leg.intermediate = true;
+            c.legs.push(leg);
+        }
+        c.start = c.start.min(other.start);
+        c.end = c.end.max(other.end);
+        c.verdict = verdict(flows, &c.legs);
+        removed.push(j);
+    }
+    removed.sort_unstable();
+    for j in removed.into_iter().rev() {
+        connections.remove(j);
+    }
+}

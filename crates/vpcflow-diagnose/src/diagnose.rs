@@ -1,0 +1,702 @@
+//! Why a connection was rejected: first the reasoning an expert does from the records alone, then, when the VPC
+//! configuration is given, the control and rule that did it.
+//!
+//! From the records, some conclusions are certain and some are not, and the difference matters to whoever has
+//! to change a rule. One direction accepted and the other rejected on the same interface is certain to be a
+//! network ACL: a security group that let one direction through would have let the other through as part of the
+//! same tracked connection. A rejected request with no reply is a security group *or* a network ACL (or a reply
+//! that cannot be routed), and only the configuration says which; the other traffic of the interface at the time
+//! can make one reading more likely. Every finding says how sure it is, what it rests on, and what data would
+//! settle it.
+
+use crate::connections::{Confidence, Connection, Conversations, Flow, Leg, Verdict, Way};
+use serde::Serialize;
+use std::net::IpAddr;
+use vpcflow_netmodel::{Control, Direction, Packet, Step, StepOutcome, VpcModel, icmp_echo};
+
+/// What did it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cause {
+    /// VPC Block Public Access (`reject-reason` BPA).
+    BlockPublicAccess,
+    /// VPC Encryption Controls (`reject-reason` EC).
+    EncryptionControls,
+    /// The subnet's network ACL.
+    NetworkAcl,
+    /// A security group.
+    SecurityGroup,
+    /// A security group or the network ACL; the records cannot tell which.
+    SecurityGroupOrNetworkAcl,
+    /// Routing: the reply (or the request) has no way out, so AWS drops it.
+    Routing,
+    /// Packets after the connection closed, which AWS also logs as REJECT.
+    ClosedConnection,
+    /// The request left and nothing came back.
+    NoReply,
+}
+
+/// What a finding rests on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Reason {
+    /// One direction was accepted and the other rejected on the same interface at the same time.
+    OtherDirectionAccepted,
+    /// The rejected record is a reply (by the initiator reading), and security groups let replies through.
+    RejectedIsReply,
+    /// No reply was logged.
+    NoReplySeen,
+    /// At the same time the interface's network ACL rejected replies coming in (another connection).
+    AclRejectsInboundReplies {
+        /// The other connection.
+        connection: usize,
+    },
+    /// At the same time the same interface reached the internet and got replies (another connection), so its
+    /// routing works.
+    OutboundWorks {
+        /// The other connection.
+        connection: usize,
+    },
+    /// The same service was allowed earlier.
+    AllowedBefore {
+        /// The earlier connection.
+        connection: usize,
+    },
+    /// The interface sent nothing after this time.
+    SilentSince {
+        /// Unix seconds.
+        since: i64,
+    },
+    /// The interface sent nothing at all in these records.
+    NothingSent,
+    /// `reject-reason` says so.
+    RejectReason {
+        /// The value.
+        value: String,
+    },
+    /// The rejected TCP packets carry FIN or RST and no SYN.
+    ClosingFlags,
+}
+
+/// One possible cause, with how sure it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// What did it.
+    pub cause: Cause,
+    /// Which rules: inbound or outbound at the interface.
+    pub way: Option<Way>,
+    /// The interface.
+    pub interface: String,
+    /// How sure.
+    pub confidence: Confidence,
+    /// The records that show it (indices into [`Conversations::flows`]).
+    pub evidence: Vec<usize>,
+    /// What it rests on.
+    pub reasons: Vec<Reason>,
+}
+
+/// Data that would decide what the records leave open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Needed {
+    /// The security groups of the interface (`describe-security-groups`, `describe-network-interfaces`).
+    SecurityGroups,
+    /// The network ACL of the interface's subnet (`describe-network-acls`).
+    NetworkAcl,
+    /// The route table of the subnet and the internet gateway (`describe-route-tables`, `describe-internet-gateways`).
+    Routes,
+    /// The `tcp-flags` field (version 3), which tells the initiator for certain.
+    TcpFlags,
+    /// The `reject-reason` field (version 8), which names Block Public Access.
+    RejectReason,
+}
+
+/// Which packet of the connection a configuration step is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Which {
+    /// Client to server.
+    Request,
+    /// Server to client.
+    Reply,
+}
+
+/// Whether the configuration explains what the records show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Agreement {
+    /// The configuration drops the packet the records show rejected (or its reply).
+    Agrees,
+    /// The configuration would allow it: it was changed after the records were written, or the rejected packets
+    /// came after the connection closed.
+    ConfigAllows,
+    /// The configuration drops a different packet than the records show rejected.
+    Differs,
+    /// Not decidable: configuration missing, unreadable, or an address is redacted.
+    Undecided,
+}
+
+/// The configuration's answer for one interface of a connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConfigFinding {
+    /// The interface.
+    pub interface: String,
+    /// The request as evaluated at the interface.
+    pub request: Option<vpcflow_netmodel::Verdict>,
+    /// The reply as evaluated at the interface (after an allowed request).
+    pub reply: Option<vpcflow_netmodel::Verdict>,
+    /// The packets evaluated: the request, then the reply.
+    pub packets: Vec<Packet>,
+    /// The packet and the step that dropped it.
+    pub decided_by: Option<(Which, Step)>,
+    /// Whether that explains the records.
+    pub agreement: Agreement,
+    /// Why it could not be evaluated, when it could not.
+    pub undecided: Option<String>,
+}
+
+/// Everything said about one connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnosis {
+    /// Index into [`Conversations::connections`].
+    pub connection: usize,
+    /// From the records, best reading first.
+    pub findings: Vec<Finding>,
+    /// Data that would decide it.
+    pub needed: Vec<Needed>,
+    /// From the configuration, per interface (empty without one).
+    pub config: Vec<ConfigFinding>,
+}
+
+/// "At the same time": the connection's span with a minute either side (records of one interval can start a
+/// little apart).
+fn window(c: &Connection) -> (i64, i64) {
+    (c.start - 60, c.end + 60)
+}
+
+/// How long an interface that normally talks must have been silent before its silence means something: one
+/// default aggregation interval.
+const QUIET: i64 = 600;
+
+fn overlaps(c: &Connection, w: (i64, i64)) -> bool {
+    c.start <= w.1 && c.end >= w.0
+}
+
+fn is_public(addr: &str) -> bool {
+    match vpcflow_record::values::parse_addr(addr.as_bytes()) {
+        Some(IpAddr::V4(v4)) => {
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64))
+        }
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments()[0];
+            !((s & 0xfe00) == 0xfc00 || (s & 0xffc0) == 0xfe80 || v6.is_loopback())
+        }
+        // Redacted addresses are the public ones people hide.
+        None => true,
+    }
+}
+
+fn leg_on<'a>(c: &'a Connection, iface: &str) -> Option<&'a Leg> {
+    c.legs.iter().find(|l| l.interface == iface)
+}
+
+/// Diagnoses every connection that had something rejected (and outbound requests that got no reply), from the
+/// records and, when given, the configuration.
+pub fn diagnose(conv: &Conversations, model: Option<&VpcModel>) -> Vec<Diagnosis> {
+    let mut out = Vec::new();
+    for (ci, c) in conv.connections.iter().enumerate() {
+        let outbound_no_reply = c.verdict == Verdict::OneWay
+            && c.legs.iter().all(|l| l.request_way == Some(Way::Outbound))
+            && is_public(&c.server.addr);
+        if !c.verdict.is_rejected() && !outbound_no_reply {
+            continue;
+        }
+        let mut findings = Vec::new();
+        let mut needed = Vec::new();
+        for leg in &c.legs {
+            findings.extend(leg_findings(conv, ci, c, leg, &mut needed));
+        }
+        findings.sort_by_key(|f| f.confidence);
+        let flows: Vec<&Flow> = conv.flows_of(c).collect();
+        let certain = findings
+            .first()
+            .is_some_and(|f| f.confidence == Confidence::Certain);
+        if c.protocol == 6
+            && !certain
+            && c.initiator.confidence != Confidence::Certain
+            && flows.iter().all(|f| f.tcp_flags.is_none())
+        {
+            needed.push(Needed::TcpFlags);
+        }
+        if c.verdict.is_rejected()
+            && !certain
+            && (is_public(&c.client.addr) || is_public(&c.server.addr))
+            && flows.iter().all(|f| !f.has_reject_reason)
+        {
+            needed.push(Needed::RejectReason);
+        }
+        let mut seen = Vec::new();
+        needed.retain(|n| {
+            let fresh = !seen.contains(n);
+            seen.push(*n);
+            fresh
+        });
+        let config = match model {
+            Some(m) => c
+                .legs
+                .iter()
+                .filter(|l| {
+                    outbound_no_reply
+                        || l.request
+                            .iter()
+                            .chain(&l.reply)
+                            .any(|&i| conv.flows[i].rejected())
+                })
+                .map(|l| config_finding(conv, c, l, m))
+                .collect(),
+            None => Vec::new(),
+        };
+        out.push(Diagnosis {
+            connection: ci,
+            findings,
+            needed,
+            config,
+        });
+    }
+    out
+}
+
+fn leg_findings(
+    conv: &Conversations,
+    ci: usize,
+    c: &Connection,
+    leg: &Leg,
+    needed: &mut Vec<Needed>,
+) -> Vec<Finding> {
+    let flows = &conv.flows;
+    let req_rej: Vec<usize> = leg
+        .request
+        .iter()
+        .copied()
+        .filter(|&i| flows[i].rejected())
+        .collect();
+    let rep_rej: Vec<usize> = leg
+        .reply
+        .iter()
+        .copied()
+        .filter(|&i| flows[i].rejected())
+        .collect();
+    let req_ok: Vec<usize> = leg
+        .request
+        .iter()
+        .copied()
+        .filter(|&i| !flows[i].rejected())
+        .collect();
+    let rep_ok: Vec<usize> = leg
+        .reply
+        .iter()
+        .copied()
+        .filter(|&i| !flows[i].rejected())
+        .collect();
+    let iface = leg.interface.clone();
+    let finding = |cause, way, confidence, evidence: Vec<usize>, reasons| Finding {
+        cause,
+        way,
+        interface: iface.clone(),
+        confidence,
+        evidence,
+        reasons,
+    };
+    let mut out = Vec::new();
+    // Block Public Access and Encryption Controls name themselves.
+    for &i in req_rej.iter().chain(&rep_rej) {
+        let cause = match flows[i].reject_reason.as_deref() {
+            Some("BPA") => Cause::BlockPublicAccess,
+            Some("EC") => Cause::EncryptionControls,
+            _ => continue,
+        };
+        out.push(finding(
+            cause,
+            None,
+            Confidence::Certain,
+            vec![i],
+            vec![Reason::RejectReason {
+                value: flows[i].reject_reason.clone().unwrap_or_default(),
+            }],
+        ));
+        return out;
+    }
+    let reverse = |w: Option<Way>| {
+        w.map(|w| match w {
+            Way::Inbound => Way::Outbound,
+            Way::Outbound => Way::Inbound,
+        })
+    };
+    if !rep_rej.is_empty() && req_rej.is_empty() {
+        let mut evidence = req_ok.clone();
+        evidence.extend(&rep_rej);
+        let (confidence, reason) = if req_ok.is_empty() {
+            (Confidence::Likely, Reason::RejectedIsReply)
+        } else {
+            (Confidence::Certain, Reason::OtherDirectionAccepted)
+        };
+        out.push(finding(
+            Cause::NetworkAcl,
+            reverse(leg.request_way),
+            confidence,
+            evidence.clone(),
+            vec![reason],
+        ));
+        if closing(flows, &rep_rej) {
+            out.push(finding(
+                Cause::ClosedConnection,
+                None,
+                Confidence::Possible,
+                rep_rej.clone(),
+                vec![Reason::ClosingFlags],
+            ));
+        }
+        needed.push(Needed::NetworkAcl);
+        return out;
+    }
+    if !req_rej.is_empty() {
+        let mut evidence = req_rej.clone();
+        evidence.extend(&rep_ok);
+        if !rep_ok.is_empty() {
+            // The reply got out while requests were rejected: the same reasoning, the other way round.
+            out.push(finding(
+                Cause::NetworkAcl,
+                leg.request_way,
+                Confidence::Certain,
+                evidence,
+                vec![Reason::OtherDirectionAccepted],
+            ));
+            needed.push(Needed::NetworkAcl);
+            return out;
+        }
+        if closing(flows, &req_rej) {
+            out.push(finding(
+                Cause::ClosedConnection,
+                None,
+                Confidence::Possible,
+                req_rej.clone(),
+                vec![Reason::ClosingFlags],
+            ));
+        }
+        let way = leg.request_way;
+        if way == Some(Way::Outbound) {
+            out.insert(
+                0,
+                finding(
+                    Cause::SecurityGroupOrNetworkAcl,
+                    way,
+                    Confidence::Likely,
+                    evidence,
+                    vec![Reason::NoReplySeen],
+                ),
+            );
+            needed.extend([Needed::SecurityGroups, Needed::NetworkAcl]);
+            return out;
+        }
+        // An inbound request rejected with no reply: look at the interface's other traffic at the time.
+        let w = window(c);
+        let own = conv.own_addr.get(&iface);
+        let others: Vec<(usize, &Connection, &Leg)> = conv
+            .connections
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != ci)
+            .filter_map(|(j, o)| leg_on(o, &iface).map(|l| (j, o, l)))
+            .collect();
+        let acl_replies = others.iter().find(|(_, o, l)| {
+            overlaps(o, w)
+                && o.verdict == Verdict::ReplyRejected
+                && l.request_way == Some(Way::Outbound)
+                && l.reply.iter().any(|&i| flows[i].rejected())
+        });
+        let outbound_works = others.iter().find(|(_, o, l)| {
+            overlaps(o, w)
+                && o.verdict == Verdict::AllowedBothWays
+                && l.request_way == Some(Way::Outbound)
+                && is_public(&o.server.addr)
+        });
+        let earlier = |same_service: bool| {
+            others
+                .iter()
+                .filter(|(_, o, _)| {
+                    o.end < c.start
+                        && o.verdict == Verdict::AllowedBothWays
+                        && (!same_service || (o.protocol == c.protocol && o.server == c.server))
+                })
+                .max_by_key(|(_, o, _)| o.end)
+        };
+        let is_outbound = |f: &Flow| {
+            f.interface == iface
+                && (f.way == Some(Way::Outbound) || own.is_some_and(|a| *a == f.src))
+        };
+        let sent_between = |from: i64, to: i64| {
+            flows.iter().any(|f| {
+                is_outbound(f) && f.span_end() >= from && f.start.unwrap_or(i64::MIN) <= to
+            })
+        };
+        let last_sent = flows
+            .iter()
+            .filter(|f| is_outbound(f) && f.span_end() < c.start)
+            .map(|f| f.span_end())
+            .max();
+        let silent = !sent_between(c.start - QUIET, c.end);
+        let before = earlier(true).or(earlier(false)).filter(|_| silent);
+        let before_same = earlier(true);
+        if let Some((j, _, _)) = acl_replies {
+            out.insert(
+                0,
+                finding(
+                    Cause::NetworkAcl,
+                    way,
+                    Confidence::Likely,
+                    evidence.clone(),
+                    vec![Reason::AclRejectsInboundReplies { connection: *j }],
+                ),
+            );
+            out.push(finding(
+                Cause::SecurityGroup,
+                way,
+                Confidence::Possible,
+                evidence,
+                vec![Reason::NoReplySeen],
+            ));
+            needed.extend([Needed::NetworkAcl, Needed::SecurityGroups]);
+        } else if let Some((j, o, _)) = before {
+            out.insert(
+                0,
+                finding(
+                    Cause::Routing,
+                    None,
+                    Confidence::Likely,
+                    evidence.clone(),
+                    vec![
+                        Reason::AllowedBefore { connection: *j },
+                        Reason::SilentSince {
+                            since: last_sent.unwrap_or(o.end),
+                        },
+                    ],
+                ),
+            );
+            out.push(finding(
+                Cause::SecurityGroupOrNetworkAcl,
+                way,
+                Confidence::Possible,
+                evidence,
+                vec![Reason::AllowedBefore { connection: *j }],
+            ));
+            needed.extend([Needed::Routes, Needed::SecurityGroups, Needed::NetworkAcl]);
+        } else if let Some((j, _, _)) = before_same {
+            out.insert(
+                0,
+                finding(
+                    Cause::SecurityGroupOrNetworkAcl,
+                    way,
+                    Confidence::Likely,
+                    evidence.clone(),
+                    vec![Reason::AllowedBefore { connection: *j }],
+                ),
+            );
+            needed.extend([Needed::SecurityGroups, Needed::NetworkAcl]);
+            if let Some(since) = last_sent.filter(|_| !sent_between(c.start, c.end + QUIET)) {
+                out.push(finding(
+                    Cause::Routing,
+                    None,
+                    Confidence::Possible,
+                    evidence,
+                    vec![Reason::SilentSince { since }],
+                ));
+                needed.push(Needed::Routes);
+            }
+        } else {
+            let mut reasons = vec![Reason::NoReplySeen];
+            if let Some((j, _, _)) = outbound_works {
+                reasons.push(Reason::OutboundWorks { connection: *j });
+            }
+            out.insert(
+                0,
+                finding(
+                    Cause::SecurityGroupOrNetworkAcl,
+                    way,
+                    Confidence::Likely,
+                    evidence.clone(),
+                    reasons,
+                ),
+            );
+            needed.extend([Needed::SecurityGroups, Needed::NetworkAcl]);
+            if outbound_works.is_none()
+                && !sent_between(c.start, c.end + QUIET)
+                && is_public(&c.client.addr)
+            {
+                out.push(finding(
+                    Cause::Routing,
+                    None,
+                    Confidence::Possible,
+                    evidence,
+                    vec![match last_sent {
+                        Some(since) => Reason::SilentSince { since },
+                        None => Reason::NothingSent,
+                    }],
+                ));
+                needed.push(Needed::Routes);
+            }
+        }
+        return out;
+    }
+    if c.verdict == Verdict::OneWay && !req_ok.is_empty() {
+        out.push(finding(
+            Cause::NoReply,
+            leg.request_way,
+            Confidence::Possible,
+            req_ok,
+            vec![Reason::NoReplySeen],
+        ));
+        needed.push(Needed::Routes);
+    }
+    out
+}
+
+fn closing(flows: &[Flow], idx: &[usize]) -> bool {
+    idx.iter().all(|&i| {
+        flows[i].protocol == 6
+            && flows[i]
+                .tcp_flags
+                .is_some_and(|f| f & 0x05 != 0 && f & 0x02 == 0)
+    })
+}
+
+fn config_finding(
+    conv: &Conversations,
+    c: &Connection,
+    leg: &Leg,
+    model: &VpcModel,
+) -> ConfigFinding {
+    let flows = &conv.flows;
+    let mut out = ConfigFinding {
+        interface: leg.interface.clone(),
+        request: None,
+        reply: None,
+        packets: Vec::new(),
+        decided_by: None,
+        agreement: Agreement::Undecided,
+        undecided: None,
+    };
+    let Some(iface) = model.interfaces.get(&leg.interface) else {
+        out.undecided = Some(format!(
+            "{} is not in the configuration (describe-network-interfaces)",
+            leg.interface
+        ));
+        return out;
+    };
+    let (Some(client), Some(server)) = (c.client.ip(), c.server.ip()) else {
+        out.undecided = Some("an address is redacted, so rules cannot be matched".into());
+        return out;
+    };
+    // Which way the request crosses this interface, from the configuration's addresses first.
+    let sample = leg
+        .request
+        .first()
+        .or(leg.reply.first())
+        .map(|&i| &flows[i]);
+    let owned = |text: &str| {
+        vpcflow_record::values::parse_addr(text.as_bytes()).is_some_and(|ip| iface.owns(ip))
+    };
+    let request_way = sample
+        .and_then(|f| {
+            let is_request = !leg.request.is_empty();
+            let way = if owned(&f.src) {
+                Some(Way::Outbound)
+            } else if owned(&f.dst) {
+                Some(Way::Inbound)
+            } else {
+                None
+            }?;
+            Some(if is_request {
+                way
+            } else if way == Way::Inbound {
+                Way::Outbound
+            } else {
+                Way::Inbound
+            })
+        })
+        .or(leg.request_way);
+    let Some(request_way) = request_way else {
+        out.undecided = Some("which way the traffic crossed the interface is not known".into());
+        return out;
+    };
+    let dir = match request_way {
+        Way::Inbound => Direction::Ingress,
+        Way::Outbound => Direction::Egress,
+    };
+    let ported = matches!(c.protocol, 6 | 17 | 132);
+    let request = Packet {
+        interface: leg.interface.clone(),
+        direction: dir,
+        src: client,
+        dst: server,
+        protocol: c.protocol,
+        src_port: if ported { c.client.port } else { 0 },
+        dst_port: if ported { c.server.port } else { 0 },
+        icmp: icmp_echo(c.protocol, false),
+        established: false,
+    };
+    let req_verdict = model.evaluate(&request);
+    let sg_passed = req_verdict.steps.iter().any(|s| {
+        matches!(s.control, Control::SecurityGroup { .. }) && s.outcome == StepOutcome::Allow
+    });
+    let reply = Packet {
+        interface: leg.interface.clone(),
+        direction: dir.reverse(),
+        src: server,
+        dst: client,
+        protocol: c.protocol,
+        src_port: request.dst_port,
+        dst_port: request.src_port,
+        icmp: icmp_echo(c.protocol, true),
+        // The records themselves prove the security groups let an accepted request through.
+        established: sg_passed
+            || leg
+                .request
+                .iter()
+                .any(|&i| flows[i].action == Some(vpcflow_record::Action::Accept)),
+    };
+    out.packets.push(request);
+    let rep_verdict = req_verdict.allowed.then(|| {
+        out.packets.push(reply.clone());
+        model.evaluate(&reply)
+    });
+    out.decided_by = req_verdict
+        .decided_by()
+        .map(|s| (Which::Request, s.clone()))
+        .or_else(|| {
+            rep_verdict
+                .as_ref()
+                .and_then(|v| v.decided_by())
+                .map(|s| (Which::Reply, s.clone()))
+        });
+    let log_request_rejected = leg.request.iter().any(|&i| flows[i].rejected());
+    let log_reply_rejected = leg.reply.iter().any(|&i| flows[i].rejected());
+    let certain = req_verdict.certain && rep_verdict.as_ref().is_none_or(|v| v.certain);
+    out.agreement = match (&out.decided_by, log_request_rejected, log_reply_rejected) {
+        (Some((Which::Request, _)), true, _) => Agreement::Agrees,
+        (Some((Which::Reply, _)), _, true) => Agreement::Agrees,
+        // A reply that cannot be routed out: AWS logs the request as rejected.
+        (Some((Which::Reply, step)), true, _) if matches!(step.control, Control::Route { .. }) => {
+            Agreement::Agrees
+        }
+        (Some(_), false, false) => Agreement::Agrees,
+        (Some(_), _, _) => Agreement::Differs,
+        (None, _, _) if !certain => Agreement::Undecided,
+        (None, _, _) => Agreement::ConfigAllows,
+    };
+    out.request = Some(req_verdict);
+    out.reply = rep_verdict;
+    out
+}

@@ -1,0 +1,21 @@
+//! Connections from flow records, and why rejected traffic was rejected.
+//!
+//! The question the seeds spend most of their words on is "this was REJECTed — by what?". People answer it by
+//! pairing lines by hand and remembering that security groups are stateful, network ACLs are stateless and a
+//! reply needs a route. This crate does that: [`Conversations::build`] pairs records into connections (both
+//! directions, across aggregation intervals and across NAT and transit gateway interfaces) and decides who
+//! initiated; [`diagnose`] gives, for each rejected connection, the expert's reading of the records with its
+//! certainty and the data that would settle it, and, given a [`vpcflow_netmodel::VpcModel`], the control and rule
+//! that did it and the smallest change that would allow it. [`words`] says all of it in English or Japanese.
+
+pub mod connections;
+mod diagnose;
+pub mod words;
+
+pub use connections::{
+    Basis, Confidence, Connection, Conversations, Endpoint, Flow, Initiator, Leg, Verdict, Way,
+};
+pub use diagnose::{
+    Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, Reason, Which, diagnose,
+};
+pub use words::Style;

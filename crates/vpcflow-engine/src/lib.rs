@@ -1,0 +1,141 @@
+//! SQL over flow logs.
+//!
+//! An embedded Apache DataFusion session with one table, `flows` (also reachable as `vpc_flow_logs`, the name
+//! AWS's Athena documentation uses), over any inputs `vpcflow-source` reads. Its columns are Athena's, so
+//! queries written for Athena run unchanged; the scan reads only the columns a query uses, on every core, and
+//! streams (see [`table`]). Flow functions ([`udf`]), the `--where` filter language ([`filter`]), the canned
+//! reports behind `top`/`stats`/`timeline` ([`reports`]) and the Parquet export behind `convert` ([`export`])
+//! sit on top.
+//!
+//! The API is blocking on purpose: callers (the CLI, tests, the dashboard) hand over SQL and get batches in a
+//! callback, and the async runtime stays an implementation detail of this crate.
+
+pub mod export;
+pub mod filter;
+pub mod reports;
+pub mod scan;
+pub mod schema;
+pub mod table;
+pub mod udf;
+
+pub use datafusion::error::DataFusionError;
+pub use scan::{Observer, ScanEvent, ScanSpec, Stopped};
+pub use table::{FlowsExec, FlowsTable};
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use datafusion::common::Result;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::StreamExt;
+use std::sync::Arc;
+use vpcflow_record::Format;
+
+/// How to set up an [`Engine`].
+#[derive(Clone, Default)]
+pub struct EngineOptions {
+    /// The format of headerless records (a file's header line wins).
+    pub format: Option<Format>,
+    /// Threads to read and compute with (default: every core).
+    pub threads: Option<usize>,
+    /// Hears about problems and finished files during scans.
+    pub observer: Option<Observer>,
+}
+
+/// A query session over one set of inputs.
+pub struct Engine {
+    runtime: tokio::runtime::Runtime,
+    ctx: SessionContext,
+    table: Arc<FlowsTable>,
+}
+
+impl Engine {
+    /// Probes `paths` (files or `-`; directories already expanded) and registers `flows` and the flow functions.
+    pub fn new(paths: &[String], options: EngineOptions) -> Result<Engine> {
+        let threads = options
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("vpcflow-query")
+            .build()
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let mut config = SessionConfig::new()
+            .with_target_partitions(threads)
+            .with_batch_size(8192)
+            .with_information_schema(true);
+        // Athena's integer division and string comparisons are what users expect; keep DataFusion's defaults
+        // otherwise, but do not let it re-partition tiny inputs for nothing.
+        config.options_mut().optimizer.repartition_file_min_size = 1 << 20;
+        // Athena (Trino) and DuckDB put NULLs last whichever way rows are sorted; DataFusion's default puts them
+        // first in descending order, which would rank NODATA rows' NULL totals above every talker.
+        config.options_mut().sql_parser.default_null_ordering = "nulls_last".to_string();
+        let ctx = SessionContext::new_with_config(config);
+        for f in udf::all() {
+            ctx.register_udf(f);
+        }
+        let table = Arc::new(FlowsTable::new(paths, options.format, options.observer));
+        ctx.register_table("flows", table.clone())?;
+        ctx.register_table("vpc_flow_logs", table.clone())?;
+        Ok(Engine { runtime, ctx, table })
+    }
+
+    /// The `flows` table.
+    pub fn table(&self) -> &Arc<FlowsTable> {
+        &self.table
+    }
+
+    /// The DataFusion session, for callers that build plans themselves.
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Runs a blocking future on the engine's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// Runs `sql`, handing each result batch to `on_batch` as it comes; returns the result's schema (known even
+    /// when no row comes).
+    pub fn query(
+        &self,
+        sql: &str,
+        mut on_batch: impl FnMut(&RecordBatch) -> Result<()>,
+    ) -> Result<SchemaRef> {
+        self.runtime.block_on(async {
+            let mut stream = self.stream(sql).await?;
+            let schema = stream.schema();
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                if batch.num_rows() > 0 {
+                    on_batch(&batch)?;
+                }
+            }
+            Ok(schema)
+        })
+    }
+
+    /// Runs `sql` and keeps every result batch.
+    pub fn collect(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let mut batches = Vec::new();
+        let schema = self.query(sql, |b| {
+            batches.push(b.clone());
+            Ok(())
+        })?;
+        Ok((schema, batches))
+    }
+
+    async fn stream(&self, sql: &str) -> Result<SendableRecordBatchStream> {
+        let df = self.ctx.sql(sql).await?;
+        df.execute_stream().await
+    }
+}
+
+/// Whether a query ended because its observer asked to stop (`--strict`), not because of a fault.
+pub fn is_stopped(e: &DataFusionError) -> bool {
+    match e.find_root() {
+        DataFusionError::External(inner) => inner.downcast_ref::<Stopped>().is_some(),
+        _ => false,
+    }
+}

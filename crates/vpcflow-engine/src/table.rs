@@ -1,0 +1,242 @@
+//! The `flows` table provider and its scan node.
+//!
+//! The provider knows the inputs (probed once, when the table is made) and the table's columns; each query's
+//! scan gets a fresh [`ScanSpec`] for the columns that query needs, cut for the session's partition count. The
+//! scan node runs each partition's reading on a thread of its own (reading and parsing are blocking, CPU-bound
+//! work) and hands batches over a small bounded channel, so memory stays bounded however large the input: a
+//! partition's reader is at most a couple of batches ahead of the query.
+
+use crate::scan::{Observer, Probe, ScanSpec, Stopped, plan, read_partition};
+use crate::schema::{schema_of, table_columns, table_fields};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::{DataFusionError, Result};
+use datafusion::datasource::TableType;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::Expr;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+    ReplaceChildrenOptions,
+};
+use std::fmt;
+use std::sync::Arc;
+use vpcflow_record::{Field, Format};
+use vpcflow_source::Column;
+
+/// Flow log records from a set of inputs, as a SQL table with Athena's columns.
+pub struct FlowsTable {
+    probes: Vec<Probe>,
+    fields: Vec<Field>,
+    columns: Vec<Column>,
+    schema: SchemaRef,
+    format: Option<Format>,
+    observer: Option<Observer>,
+}
+
+impl fmt::Debug for FlowsTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowsTable")
+            .field("inputs", &self.probes.len())
+            .field("fields", &self.fields)
+            .finish()
+    }
+}
+
+impl FlowsTable {
+    /// A table over `paths` (files, or `-` for standard input; directories already expanded). `format` is the
+    /// format of headerless records; `observer` hears about problems and finished files.
+    pub fn new(paths: &[String], format: Option<Format>, observer: Option<Observer>) -> FlowsTable {
+        let probes = probe_all(paths);
+        let fields = table_fields(
+            probes.iter().flat_map(|p| p.fields.iter().flatten().map(String::as_str)),
+            format.as_ref(),
+        );
+        let columns = table_columns(&fields);
+        let schema = Arc::new(schema_of(&columns));
+        FlowsTable {
+            probes,
+            fields,
+            columns,
+            schema,
+            format,
+            observer,
+        }
+    }
+
+    /// The record fields among the table's columns.
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// The scan of `columns` cut into `partitions` parts, as plain data.
+    pub fn scan_spec(&self, columns: &[Column], partitions: usize, batch_size: usize) -> ScanSpec {
+        ScanSpec {
+            partitions: plan(&self.probes, partitions),
+            format: self.format.as_ref().map(|f| f.header_line()),
+            columns: columns.iter().map(|c| c.name().to_string()).collect(),
+            batch_size,
+        }
+    }
+}
+
+/// Probes every input on every core (each probe is a file open and a small read).
+fn probe_all(paths: &[String]) -> Vec<Probe> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if paths.len() < 16 || threads == 1 {
+        return paths.iter().map(|p| crate::scan::probe(p)).collect();
+    }
+    let chunk = paths.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|p| crate::scan::probe(p)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("probing does not panic"))
+            .collect()
+    })
+}
+
+#[async_trait]
+impl TableProvider for FlowsTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let columns: Vec<Column> = match projection {
+            Some(p) => p.iter().map(|i| self.columns[*i]).collect(),
+            None => self.columns.clone(),
+        };
+        let config = state.config();
+        let spec = self.scan_spec(&columns, config.target_partitions(), config.batch_size());
+        Ok(Arc::new(FlowsExec::new(spec, self.observer.clone())))
+    }
+}
+
+/// Reads the pieces of a [`ScanSpec`], one partition per part.
+pub struct FlowsExec {
+    spec: Arc<ScanSpec>,
+    schema: SchemaRef,
+    observer: Option<Observer>,
+    properties: Arc<PlanProperties>,
+}
+
+impl fmt::Debug for FlowsExec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowsExec").field("spec", &self.spec).finish()
+    }
+}
+
+impl FlowsExec {
+    /// A scan node for `spec`; `observer` hears about problems and finished files.
+    pub fn new(spec: ScanSpec, observer: Option<Observer>) -> FlowsExec {
+        let columns: Vec<Column> = spec.columns.iter().filter_map(|c| Column::from_name(c)).collect();
+        let schema = Arc::new(schema_of(&columns));
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(schema.clone()),
+            Partitioning::UnknownPartitioning(spec.partitions.len().max(1)),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        );
+        FlowsExec {
+            spec: Arc::new(spec),
+            schema,
+            observer,
+            properties: Arc::new(properties),
+        }
+    }
+
+    /// The scan, as plain data.
+    pub fn spec(&self) -> &ScanSpec {
+        &self.spec
+    }
+}
+
+impl DisplayAs for FlowsExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let pieces: usize = self.spec.partitions.iter().map(Vec::len).sum();
+        write!(
+            f,
+            "FlowsExec: partitions={}, pieces={}, columns=[{}]",
+            self.spec.partitions.len(),
+            pieces,
+            self.spec.columns.join(", ")
+        )
+    }
+}
+
+impl ExecutionPlan for FlowsExec {
+    fn name(&self) -> &str {
+        "FlowsExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+        _options: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
+        self.replace_children(children, ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute))
+    }
+
+    fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch>>(2);
+        let spec = self.spec.clone();
+        let schema = self.schema.clone();
+        let observer = self.observer.clone();
+        std::thread::Builder::new()
+            .name(format!("flows-scan-{partition}"))
+            .spawn(move || {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    read_partition(&spec, partition, &schema, observer.as_ref(), &mut |batch| {
+                        tx.blocking_send(Ok(batch)).is_ok()
+                    })
+                }));
+                let error = match outcome {
+                    Ok(Ok(())) => return,
+                    Ok(Err(Stopped)) => DataFusionError::External(Box::new(Stopped)),
+                    Err(_) => DataFusionError::Internal(format!("the flows scan of partition {partition} panicked")),
+                };
+                let _ = tx.blocking_send(Err(error));
+            })
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream)))
+    }
+}

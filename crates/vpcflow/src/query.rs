@@ -1,0 +1,294 @@
+//! `vpcflow query`: SQL over flow logs, and the session every engine-backed subcommand shares (inputs,
+//! problems printed as they come, `--strict`, the progress bar, the summary line).
+
+use crate::inputs::{InputArgs, Outcome, Tally};
+use anyhow::{Context, bail};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use vpcflow_engine::{Engine, EngineOptions, ScanEvent};
+use vpcflow_source::{Input, expand_inputs};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The query. The table is `flows` (or `vpc_flow_logs`) with Athena's columns; quote `"end"` and the key
+    /// columns (`"aws-region"`, `"$path"`). Flow functions: is_private, ip_in, aws_service, aws_region,
+    /// protocol_name, service_name, tcp_flag_names, flow_time.
+    sql: String,
+
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// How to print the result: an aligned table, CSV, JSON Lines (keys in SELECT order) or Parquet.
+    #[arg(long, short, value_enum, default_value_t = Output::Table)]
+    output: Output,
+
+    /// Write the result to this file instead of standard output (needed for Parquet on a terminal).
+    #[arg(long, value_name = "FILE")]
+    out: Option<std::path::PathBuf>,
+}
+
+/// Result formats.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let Some(session) = Session::open(&args.input)? else {
+        return Ok(Outcome::new(Tally::default(), ExitCode::from(2), true).finish());
+    };
+    let sink: Box<dyn Write + Send> = match &args.out {
+        Some(path) => Box::new(
+            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        ),
+        None => {
+            if args.output == Output::Parquet && std::io::stdout().is_terminal() {
+                bail!("Parquet is binary: give --out FILE or redirect standard output");
+            }
+            Box::new(std::io::stdout())
+        }
+    };
+    let mut writer = ResultWriter::new(args.output, BufWriter::with_capacity(1 << 16, sink));
+    let result = session.run(|engine| engine.query(&args.sql, |b| writer.write(b).map_err(external)));
+    if let Some(schema) = result? {
+        writer.finish(&schema)?;
+    }
+    Ok(session.finish())
+}
+
+fn external(e: anyhow::Error) -> vpcflow_engine::DataFusionError {
+    vpcflow_engine::DataFusionError::External(e.into())
+}
+
+/// Writes result batches in one of the output formats, streaming where the format allows.
+pub struct ResultWriter<W: Write + Send> {
+    output: Output,
+    out: Option<W>,
+    /// Table output needs every row to align columns.
+    kept: Vec<RecordBatch>,
+    csv_header_done: bool,
+    parquet: Option<parquet::arrow::ArrowWriter<W>>,
+}
+
+impl<W: Write + Send> ResultWriter<W> {
+    pub fn new(output: Output, out: W) -> Self {
+        ResultWriter {
+            output,
+            out: Some(out),
+            kept: Vec::new(),
+            csv_header_done: false,
+            parquet: None,
+        }
+    }
+
+    pub fn write(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
+        match self.output {
+            Output::Table => self.kept.push(batch.clone()),
+            Output::Csv => {
+                let out = self.out.as_mut().expect("open");
+                let mut w = arrow::csv::WriterBuilder::new()
+                    .with_header(!self.csv_header_done)
+                    .build(out);
+                w.write(batch)?;
+                self.csv_header_done = true;
+            }
+            Output::Json => {
+                let out = self.out.as_mut().expect("open");
+                let mut w = arrow::json::WriterBuilder::new()
+                    .with_explicit_nulls(true)
+                    .build::<_, arrow::json::writer::LineDelimited>(out);
+                w.write(batch)?;
+                w.finish()?;
+            }
+            Output::Parquet => {
+                if self.parquet.is_none() {
+                    let out = self.out.take().expect("open");
+                    self.parquet = Some(parquet::arrow::ArrowWriter::try_new(out, batch.schema(), None)?);
+                }
+                self.parquet.as_mut().expect("made above").write(batch)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is left (the table, a CSV header or an empty Parquet file for an empty result).
+    pub fn finish(mut self, schema: &SchemaRef) -> anyhow::Result<()> {
+        match self.output {
+            Output::Table => {
+                let out = self.out.as_mut().expect("open");
+                if self.kept.is_empty() {
+                    self.kept.push(RecordBatch::new_empty(schema.clone()));
+                }
+                let table = arrow::util::pretty::pretty_format_batches(&self.kept)?;
+                writeln!(out, "{table}")?;
+            }
+            Output::Csv if !self.csv_header_done => {
+                let out = self.out.as_mut().expect("open");
+                let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                writeln!(out, "{}", names.join(","))?;
+            }
+            Output::Parquet => {
+                let writer = match self.parquet.take() {
+                    Some(w) => w,
+                    None => parquet::arrow::ArrowWriter::try_new(
+                        self.out.take().expect("open"),
+                        schema.clone(),
+                        None,
+                    )?,
+                };
+                let mut out = writer.into_inner()?;
+                out.flush().context("writing output")?;
+                return Ok(());
+            }
+            _ => {}
+        }
+        if let Some(out) = self.out.as_mut() {
+            out.flush().context("writing output")?;
+        }
+        Ok(())
+    }
+}
+
+/// An engine over the command's inputs, with problems printed as the scan meets them and counted for the
+/// summary.
+pub struct Session {
+    engine: Engine,
+    tally: Arc<Mutex<Tally>>,
+    code: ExitCode,
+    stopped: Arc<AtomicBool>,
+    progress: ProgressBar,
+}
+
+impl Session {
+    /// `None` when `--strict` stopped at an input that cannot be read (already reported).
+    pub fn open(args: &InputArgs) -> anyhow::Result<Option<Session>> {
+        let mut paths = args.paths.clone();
+        if paths.is_empty() {
+            if std::io::stdin().is_terminal() {
+                bail!("no input: give files or directories to read, or `-` for standard input (see --help)");
+            }
+            paths.push("-".to_string());
+        }
+        let (inputs, problems) = expand_inputs(&paths);
+        let mut tally = Tally::default();
+        for p in &problems {
+            eprintln!("{p}");
+            tally.failed_files += 1;
+            if args.strict {
+                return Ok(None);
+            }
+        }
+        let code = if problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+        let paths: Vec<String> = inputs
+            .iter()
+            .map(|i| match i {
+                Input::Path(p) => p.display().to_string(),
+                _ => "-".to_string(),
+            })
+            .collect();
+        let progress = progress_bar(paths.len());
+        let tally = Arc::new(Mutex::new(tally));
+        let stopped = Arc::new(AtomicBool::new(false));
+        let observer: vpcflow_engine::Observer = {
+            let (tally, stopped, progress, strict) = (tally.clone(), stopped.clone(), progress.clone(), args.strict);
+            Arc::new(move |event: ScanEvent<'_>| match event {
+                ScanEvent::Problem(p) => {
+                    if stopped.load(Ordering::Relaxed) {
+                        return false;
+                    }
+                    progress.suspend(|| eprintln!("{p}"));
+                    if strict {
+                        stopped.store(true, Ordering::Relaxed);
+                        return false;
+                    }
+                    true
+                }
+                ScanEvent::Done { summary, first } => {
+                    let mut t = tally.lock().expect("tally lock");
+                    if first {
+                        t.files += 1;
+                        progress.inc(1);
+                    }
+                    t.records += summary.records;
+                    t.bad_records += summary.bad_records;
+                    t.redacted += summary.redacted;
+                    if summary.failed && first {
+                        t.failed_files += 1;
+                    }
+                    true
+                }
+            })
+        };
+        let format = args.options(None)?.format;
+        let engine = Engine::new(
+            &paths,
+            EngineOptions {
+                format,
+                threads: args.threads,
+                observer: Some(observer),
+            },
+        )?;
+        Ok(Some(Session {
+            engine,
+            tally,
+            code,
+            stopped,
+            progress,
+        }))
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Runs `f`; `None` when `--strict` stopped the scan (the caller prints nothing more).
+    pub fn run<T>(
+        &self,
+        f: impl FnOnce(&Engine) -> Result<T, vpcflow_engine::DataFusionError>,
+    ) -> anyhow::Result<Option<T>> {
+        match f(&self.engine) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if vpcflow_engine::is_stopped(&e) || self.stopped.load(Ordering::Relaxed) => Ok(None),
+            Err(e) => Err(unwrap_external(e)),
+        }
+    }
+
+    /// Prints the summary (after the output was flushed) and returns the exit code.
+    pub fn finish(self) -> ExitCode {
+        self.progress.finish_and_clear();
+        let tally = std::mem::take(&mut *self.tally.lock().expect("tally lock"));
+        Outcome::new(tally, self.code, self.stopped.load(Ordering::Relaxed)).finish()
+    }
+}
+
+/// A closed stdout comes back wrapped by DataFusion: keep it recognisable so that the run ends quietly.
+fn unwrap_external(e: vpcflow_engine::DataFusionError) -> anyhow::Error {
+    if e.to_string().contains("Broken pipe") {
+        return anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+    }
+    anyhow::Error::new(e)
+}
+
+fn progress_bar(files: usize) -> ProgressBar {
+    if files < 20 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos}/{len} files {wide_bar} {elapsed}").expect("valid template"),
+    );
+    bar
+}

@@ -1,0 +1,36 @@
+//! `vpcflow timeline`: flows, packets, bytes and rejects per time bin.
+
+use crate::inputs::InputArgs;
+use crate::query::Output;
+use std::process::ExitCode;
+use vpcflow_engine::filter::Filter;
+use vpcflow_engine::reports;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// The width of a bin: `30s`, `5m`, `1h`, `1d` (bins start at multiples of it, by record start).
+    #[arg(long, default_value = "5m")]
+    bin: String,
+
+    /// The time zone to show bins in (an IANA name such as `Asia/Tokyo`, or `UTC`).
+    #[arg(long, default_value = "UTC")]
+    tz: String,
+
+    /// Only these records: filter words or a SQL expression (see `vpcflow top --help`).
+    #[arg(long = "where", value_name = "EXPR")]
+    filter: Option<String>,
+
+    /// How to print the result.
+    #[arg(long, short, value_enum, default_value_t = Output::Table)]
+    output: Output,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let bin = reports::parse_duration(&args.bin).map_err(|e| anyhow::anyhow!("--bin: {e}"))?;
+    let filter = args.filter.as_deref().map(Filter::parse);
+    let sql = reports::timeline(bin, &args.tz, filter.as_ref().map(Filter::sql));
+    crate::top::run_report(&args.input, &sql, filter.as_ref(), args.output)
+}
