@@ -381,18 +381,7 @@ impl Conversations {
 }
 
 fn is_private_text(addr: &str) -> bool {
-    match parse_addr(addr.as_bytes()) {
-        Some(IpAddr::V4(v4)) => {
-            v4.is_private()
-                || v4.is_link_local()
-                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
-        }
-        Some(IpAddr::V6(v6)) => {
-            let s = v6.segments()[0];
-            (s & 0xfe00) == 0xfc00 || (s & 0xffc0) == 0xfe80
-        }
-        None => false,
-    }
+    parse_addr(addr.as_bytes()).is_some_and(|ip| vpcflow_record::AddrScope::of(ip).is_internal())
 }
 
 /// Each interface's own address: from `flow-direction` when logged, else the address in most of its records,

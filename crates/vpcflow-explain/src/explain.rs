@@ -9,7 +9,9 @@ use crate::{Explainer, Lang, protocols, regions, services};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::net::IpAddr;
-use vpcflow_record::{Action, Field, IpType, LogStatus, Record, TcpFlags, TrafficPath, Value};
+use vpcflow_record::{
+    Action, AddrScope, Field, IpType, LogStatus, Record, TcpFlags, TrafficPath, Value,
+};
 
 /// Picks the English or the Japanese expression; only the chosen one is evaluated.
 macro_rules! tr {
@@ -207,60 +209,28 @@ impl A {
 
 /// What kind of non-internet address `ip` is, in both languages.
 fn private_kind(ip: IpAddr) -> Option<(&'static str, &'static str)> {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            if o[0] == 10
-                || (o[0] == 172 && (16..32).contains(&o[1]))
-                || (o[0] == 192 && o[1] == 168)
-            {
-                Some((
-                    "a private (RFC 1918) address",
-                    "プライベートアドレス (RFC 1918)",
-                ))
-            } else if o[0] == 100 && (64..128).contains(&o[1]) {
-                Some((
-                    "a shared (100.64.0.0/10) address",
-                    "共有アドレス (100.64.0.0/10)",
-                ))
-            } else if o[0] == 169 && o[1] == 254 {
-                Some(("a link-local address", "リンクローカルアドレス"))
-            } else if o[0] == 127 {
-                Some(("a loopback address", "ループバックアドレス"))
-            } else {
-                None
-            }
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            if s[0] & 0xfe00 == 0xfc00 {
-                Some((
-                    "a unique local (fc00::/7) address",
-                    "ユニークローカルアドレス (fc00::/7)",
-                ))
-            } else if s[0] & 0xffc0 == 0xfe80 {
-                Some(("a link-local address", "リンクローカルアドレス"))
-            } else if v6.is_loopback() {
-                Some(("a loopback address", "ループバックアドレス"))
-            } else {
-                None
-            }
-        }
+    match AddrScope::of(ip) {
+        AddrScope::Private => Some((
+            "a private (RFC 1918) address",
+            "プライベートアドレス (RFC 1918)",
+        )),
+        AddrScope::Shared => Some((
+            "a shared (100.64.0.0/10) address",
+            "共有アドレス (100.64.0.0/10)",
+        )),
+        AddrScope::UniqueLocal => Some((
+            "a unique local (fc00::/7) address",
+            "ユニークローカルアドレス (fc00::/7)",
+        )),
+        AddrScope::LinkLocal => Some(("a link-local address", "リンクローカルアドレス")),
+        AddrScope::Loopback => Some(("a loopback address", "ループバックアドレス")),
+        AddrScope::Documentation | AddrScope::Public => None,
     }
 }
 
 /// Addresses reserved for documentation (RFC 5737, RFC 3849): the AWS docs' examples use them.
 fn is_documentation(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            matches!(
-                (o[0], o[1], o[2]),
-                (192, 0, 2) | (198, 51, 100) | (203, 0, 113)
-            )
-        }
-        IpAddr::V6(v6) => v6.segments()[0] == 0x2001 && v6.segments()[1] == 0x0db8,
-    }
+    AddrScope::of(ip) == AddrScope::Documentation
 }
 
 /// How the direction was decided.

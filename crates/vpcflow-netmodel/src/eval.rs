@@ -267,18 +267,7 @@ fn host_net(addr: IpAddr) -> IpNet {
 }
 
 fn is_internet(addr: IpAddr) -> bool {
-    match addr {
-        IpAddr::V4(v4) => {
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments()[0];
-            !(v6.is_loopback() || (s & 0xfe00) == 0xfc00 || (s & 0xffc0) == 0xfe80)
-        }
-    }
+    !vpcflow_record::AddrScope::of(addr).is_internal()
 }
 
 impl VpcModel {

@@ -16,4 +16,4 @@ pub use fields::{Family, Field, Kind};
 pub use format::{Format, FormatError};
 pub use parse::{BatchBuilder, LineError, LineErrorKind, Parsed, RowError, schema};
 pub use record::{Addr, Record, Value};
-pub use values::{Action, Direction, IpType, LogStatus, TcpFlags, TrafficPath};
+pub use values::{Action, AddrScope, Direction, IpType, LogStatus, TcpFlags, TrafficPath};

@@ -164,6 +164,87 @@ fn parse_ipv4(token: &[u8]) -> Option<Ipv4Addr> {
     (i == token.len()).then(|| Ipv4Addr::from(octets))
 }
 
+/// What kind of address an IP is, as far as flow logs care: the ranges a VPC or a host uses for itself, the
+/// ones reserved for examples, and the public internet. One definition for every crate, so that `explain`, the
+/// diagnosis and the `is_private` SQL function never disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AddrScope {
+    /// RFC 1918: 10/8, 172.16/12, 192.168/16.
+    Private,
+    /// RFC 6598 shared address space, 100.64/10 (usable as a VPC CIDR).
+    Shared,
+    /// IPv6 unique local addresses, fc00::/7.
+    UniqueLocal,
+    /// 169.254/16 and fe80::/10.
+    LinkLocal,
+    /// 127/8 and ::1.
+    Loopback,
+    /// Reserved for documentation: 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32 (AWS's examples use
+    /// them).
+    Documentation,
+    /// Anything else: the public internet.
+    Public,
+}
+
+impl AddrScope {
+    /// The scope of `ip` (IPv4-mapped IPv6 addresses count as their IPv4 address).
+    pub fn of(ip: IpAddr) -> AddrScope {
+        match ip {
+            IpAddr::V4(v4) => {
+                let o = v4.octets();
+                if v4.is_private() {
+                    AddrScope::Private
+                } else if o[0] == 100 && (o[1] & 0xc0) == 64 {
+                    AddrScope::Shared
+                } else if v4.is_link_local() {
+                    AddrScope::LinkLocal
+                } else if v4.is_loopback() {
+                    AddrScope::Loopback
+                } else if matches!(
+                    (o[0], o[1], o[2]),
+                    (192, 0, 2) | (198, 51, 100) | (203, 0, 113)
+                ) {
+                    AddrScope::Documentation
+                } else {
+                    AddrScope::Public
+                }
+            }
+            IpAddr::V6(v6) => {
+                if let Some(v4) = v6.to_ipv4_mapped() {
+                    return AddrScope::of(IpAddr::V4(v4));
+                }
+                let s = v6.segments();
+                if s[0] & 0xfe00 == 0xfc00 {
+                    AddrScope::UniqueLocal
+                } else if s[0] & 0xffc0 == 0xfe80 {
+                    AddrScope::LinkLocal
+                } else if v6.is_loopback() {
+                    AddrScope::Loopback
+                } else if s[0] == 0x2001 && s[1] == 0x0db8 {
+                    AddrScope::Documentation
+                } else {
+                    AddrScope::Public
+                }
+            }
+        }
+    }
+
+    /// Whether a VPC could use the address for its own resources (RFC 1918, RFC 6598, unique local): what
+    /// `is_private(ip)` answers in SQL.
+    pub fn is_private(self) -> bool {
+        matches!(
+            self,
+            AddrScope::Private | AddrScope::Shared | AddrScope::UniqueLocal
+        )
+    }
+
+    /// Whether the address never leaves its network: private, link-local or loopback. The side of a record with
+    /// such an address is the interface's own side.
+    pub fn is_internal(self) -> bool {
+        self.is_private() || matches!(self, AddrScope::LinkLocal | AddrScope::Loopback)
+    }
+}
+
 macro_rules! word_enum {
     ($(#[$meta:meta])* $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $word:literal, )* }) => {
         $(#[$meta])*
@@ -390,6 +471,23 @@ mod tests {
         assert!(is_redacted(b"XXXXXXXXX"));
         assert!(!is_redacted(b"..."));
         assert!(!is_redacted(b"eni-xxx"));
+    }
+
+    #[test]
+    fn address_scopes() {
+        let scope = |t: &str| AddrScope::of(t.parse().unwrap());
+        assert_eq!(scope("10.0.10.30"), AddrScope::Private);
+        assert_eq!(scope("172.31.255.1"), AddrScope::Private);
+        assert_eq!(scope("172.32.0.1"), AddrScope::Public);
+        assert_eq!(scope("100.64.0.1"), AddrScope::Shared);
+        assert_eq!(scope("100.128.0.1"), AddrScope::Public);
+        assert_eq!(scope("169.254.169.254"), AddrScope::LinkLocal);
+        assert_eq!(scope("203.0.113.5"), AddrScope::Documentation);
+        assert_eq!(scope("2001:db8::1"), AddrScope::Documentation);
+        assert_eq!(scope("fd00:ec2::254"), AddrScope::UniqueLocal);
+        assert_eq!(scope("::ffff:10.1.2.3"), AddrScope::Private);
+        assert_eq!(scope("15.152.63.145"), AddrScope::Public);
+        assert!(scope("fe80::1").is_internal() && !scope("fe80::1").is_private());
     }
 
     #[test]
