@@ -482,7 +482,13 @@ fn iso_timestamp_len(s: &[u8]) -> Option<usize> {
     }
     match s.get(n) {
         Some(b'Z') => n += 1,
-        Some(b'+' | b'-') if s.len() >= n + 6 && s[n + 3] == b':' => n += 6,
+        Some(b'+' | b'-')
+            if s.len() >= n + 6
+                && s[n + 3] == b':'
+                && [1, 2, 4, 5].iter().all(|i| s[n + i].is_ascii_digit()) =>
+        {
+            n += 6
+        }
         Some(b'+' | b'-') if s.len() >= n + 5 && s[n + 1..n + 5].iter().all(u8::is_ascii_digit) => {
             n += 5
         }
@@ -514,5 +520,14 @@ mod tests {
         assert_eq!(s("Timestamp Message"), Some(String::new()));
         assert_eq!(s("2 123456789010 eni-1"), None);
         assert_eq!(s("version account-id"), None);
+    }
+
+    /// Found by the `read_input` fuzz target: an offset `+09:` followed by a multi-byte character was taken as a
+    /// complete offset and the line sliced inside the character.
+    #[test]
+    fn timestamp_offset_followed_by_multibyte_text_does_not_panic() {
+        let line = "2023-02-14T05:30:47.000+09:タイムスタンプ00".as_bytes();
+        assert_eq!(strip_console_prefix(line), None);
+        assert_eq!(strip_console_prefix("2023-02-14T05:30:47+09:00 2 x".as_bytes()), Some(&b"2 x"[..]));
     }
 }

@@ -239,7 +239,10 @@ fn bad_lines_are_located_and_good_ones_kept() {
 #[test]
 fn comment_lines_are_skipped() {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("# NAT gateway example\n  # indented too\n{}\n# between\n{DOC_LINE}\n", Format::default_v2().header_line());
+    let text = format!(
+        "# NAT gateway example\n  # indented too\n{}\n# between\n{DOC_LINE}\n",
+        Format::default_v2().header_line()
+    );
     let path = write(dir.path(), "commented.log", text.as_bytes());
     let seen = read(Input::Path(path), &ReadOptions::default());
     assert_eq!(seen.problems, Vec::<String>::new());
@@ -341,4 +344,15 @@ fn s3_tree_partitions_and_parallel_order() {
         seen[0].data.column(4).is_null(0),
         "no hour partition in the daily layout"
     );
+}
+
+/// Every input the fuzzer ever crashed on, read whole: no panic, and a final summary.
+#[test]
+fn fuzz_regressions_read_without_panic() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let seen = read(Input::Path(path.clone()), &ReadOptions::default());
+        assert_eq!(seen.done.len(), 1, "{}", path.display());
+    }
 }
