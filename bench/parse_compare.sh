@@ -11,8 +11,9 @@ data=${BENCH_DATA:-/tmp/vpcflow-bench/parse-$records}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vpcflow/target}"
 
 python3 -m pip install --quiet duckdb polars >/dev/null
-cargo build --release --quiet -p vpcflow
-vpcflow="$CARGO_TARGET_DIR/release/vpcflow"
+# The reader alone, as `vpcflow validate` runs it (the CLI's release build also compiles the query engine).
+cargo build --release --quiet -p vpcflow-source --example read_files
+reader="$CARGO_TARGET_DIR/release/examples/read_files"
 [ -d "$data" ] || python3 bench/gen_flows.py "$data" "$records" "$objects"
 
 # best of 3, wall seconds and peak RSS (MiB)
@@ -27,22 +28,32 @@ run() {
   echo "$best $mem"
 }
 
-cols="{'version':'INTEGER','account_id':'VARCHAR','interface_id':'VARCHAR','srcaddr':'VARCHAR','dstaddr':'VARCHAR','srcport':'INTEGER','dstport':'INTEGER','protocol':'BIGINT','packets':'BIGINT','bytes':'BIGINT','start':'BIGINT','end':'BIGINT','action':'VARCHAR','log_status':'VARCHAR'}"
-agg="count(version), count(account_id), count(interface_id), count(srcaddr), count(dstaddr), sum(srcport), sum(dstport), sum(protocol), sum(packets), sum(bytes), sum(start), sum(\"end\"), count(action), count(log_status)"
-duck_sql="SELECT $agg FROM read_csv('$data/**/*.log.gz', delim=' ', header=true, nullstr='-', columns=$cols)"
-polars_py="
-import polars as pl, glob, sys
-schema={'version':pl.Int32,'account_id':pl.Utf8,'interface_id':pl.Utf8,'srcaddr':pl.Utf8,'dstaddr':pl.Utf8,'srcport':pl.Int32,'dstport':pl.Int32,'protocol':pl.Int64,'packets':pl.Int64,'bytes':pl.Int64,'start':pl.Int64,'end':pl.Int64,'action':pl.Utf8,'log_status':pl.Utf8}
-files=sorted(glob.glob('$data/**/*.log.gz', recursive=True))
-df=pl.concat([pl.read_csv(f, separator=' ', has_header=True, null_values='-', schema=schema) for f in files])
-print(df.select(pl.all().count()).row(0), df['bytes'].sum())
-"
+# The peers' programs, written to files so that no shell quoting gets in the way.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cat > "$work/read_duckdb.py" <<PY
+import duckdb
+cols = {'version':'INTEGER','account_id':'VARCHAR','interface_id':'VARCHAR','srcaddr':'VARCHAR','dstaddr':'VARCHAR',
+        'srcport':'INTEGER','dstport':'INTEGER','protocol':'BIGINT','packets':'BIGINT','bytes':'BIGINT',
+        'start':'BIGINT','end':'BIGINT','action':'VARCHAR','log_status':'VARCHAR'}
+agg = ', '.join(f'count("{c}")' for c in cols)
+print(duckdb.sql(f"SELECT {agg} FROM read_csv('$data/**/*.log.gz', delim=' ', header=true, nullstr='-', columns={cols})").fetchall())
+PY
+cat > "$work/read_polars.py" <<PY
+import glob, polars as pl
+schema = {'version':pl.Int32,'account_id':pl.Utf8,'interface_id':pl.Utf8,'srcaddr':pl.Utf8,'dstaddr':pl.Utf8,
+          'srcport':pl.Int32,'dstport':pl.Int32,'protocol':pl.Int64,'packets':pl.Int64,'bytes':pl.Int64,
+          'start':pl.Int64,'end':pl.Int64,'action':pl.Utf8,'log_status':pl.Utf8}
+files = sorted(glob.glob('$data/**/*.log.gz', recursive=True))
+df = pl.concat([pl.read_csv(f, separator=' ', has_header=False, skip_rows=1, null_values='-', schema=schema) for f in files])
+print(df.select(pl.all().count()).row(0))
+PY
 
 echo "records=$records objects=$objects cores=$(nproc) data=$(du -sh "$data" | cut -f1)"
 printf "%-34s %8s %8s %10s\n" tool seconds MiB "records/s"
 line() { printf "%-34s %8s %8s %10.2fM\n" "$1" "$2" "$3" "$(awk "BEGIN{print $records/$2/1e6}")"; }
-read -r t m < <(run "$vpcflow" validate "$data");                 line "vpcflow validate (2 threads)" "$t" "$m"; v2=$t
-read -r t m < <(run "$vpcflow" validate --threads 1 "$data");     line "vpcflow validate (1 thread)" "$t" "$m"; v1=$t
-read -r t m < <(run python3 -c "import duckdb; print(duckdb.sql(\"$duck_sql\").fetchall())"); line "duckdb read_csv (2 threads)" "$t" "$m"; d=$t
-read -r t m < <(run python3 -c "$polars_py");                      line "polars read_csv (2 threads)" "$t" "$m"; p=$t
+read -r t m < <(run "$reader" "$data");               line "vpcflow reader (2 threads)" "$t" "$m"; v2=$t
+read -r t m < <(run "$reader" --threads 1 "$data");   line "vpcflow reader (1 thread)" "$t" "$m"
+read -r t m < <(run python3 "$work/read_duckdb.py");           line "duckdb read_csv (2 threads)" "$t" "$m"; d=$t
+read -r t m < <(run python3 "$work/read_polars.py");         line "polars read_csv (2 threads)" "$t" "$m"; p=$t
 awk "BEGIN{printf \"vpcflow is %.1fx DuckDB and %.1fx polars (2 threads each)\n\", $d/$v2, $p/$v2}"
