@@ -14,7 +14,7 @@ use vpcflow_source::{
 const DOC_LINE: &str = "2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK";
 
 fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/flow-logs")
 }
 
 #[derive(Default, Debug)]

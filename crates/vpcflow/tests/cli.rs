@@ -60,7 +60,7 @@ fn cat_fields_choose_columns() {
 
 #[test]
 fn cat_unknown_field_says_what_was_meant() {
-    assert_cmd_snapshot!(vpcflow().args(["cat", "--fields", "scraddr", "examples/aws-docs.log"]));
+    assert_cmd_snapshot!(vpcflow().args(["cat", "--fields", "scraddr", "examples/flow-logs/aws-docs.log"]));
 }
 
 #[test]
@@ -130,7 +130,7 @@ fn missing_file_is_reported_and_the_rest_is_read() {
         "--fields",
         "srcaddr,action",
         "no-such-file.log",
-        "examples/seed-articles.txt"
+        "examples/flow-logs/seed-articles.txt"
     ]));
 }
 
@@ -233,7 +233,7 @@ fn fields_lists_the_catalogue() {
 
 #[test]
 fn explain_examples_in_english() {
-    assert_cmd_snapshot!(vpcflow().args(["explain", "--tz", "UTC", "examples/"]));
+    assert_cmd_snapshot!(vpcflow().args(["explain", "--tz", "UTC", "examples/flow-logs/"]));
 }
 
 #[test]
@@ -244,7 +244,7 @@ fn explain_examples_in_japanese() {
         "ja",
         "--tz",
         "Asia/Tokyo",
-        "examples/"
+        "examples/flow-logs/"
     ]));
 }
 
@@ -256,7 +256,7 @@ fn explain_json() {
         "json",
         "--tz",
         "UTC",
-        "examples/seed-experiments.txt"
+        "examples/flow-logs/seed-experiments.txt"
     ]));
 }
 
