@@ -16,4 +16,11 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
+# The query tests cross-check answers with DuckDB (PyPI); installing an installed version is a no-op.
+python3 -m pip install --quiet --disable-pip-version-check duckdb==2.0.0
+
+# The delivery tests run the AWS SDK against moto's S3 and CloudWatch Logs server (started by the tests on a free
+# port; under CI=true a missing moto fails them).
+python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
+
 cargo test --workspace --locked

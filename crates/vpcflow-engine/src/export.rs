@@ -56,7 +56,9 @@ pub struct ExportReport {
 /// other small numbers; INT_64 for counters and times; STRING for everything else.
 pub fn delivery_type(field: Field) -> DataType {
     match field.kind() {
-        Kind::Int32 | Kind::Port | Kind::Protocol | Kind::TcpFlags | Kind::TrafficPath => DataType::Int32,
+        Kind::Int32 | Kind::Port | Kind::Protocol | Kind::TcpFlags | Kind::TrafficPath => {
+            DataType::Int32
+        }
         Kind::Int64 => DataType::Int64,
         _ => DataType::Utf8,
     }
@@ -76,7 +78,14 @@ impl Engine {
     /// Writes every record of the inputs as Parquet under `out_dir`.
     pub fn export_parquet(&self, out_dir: &Path, codec: Codec) -> Result<ExportReport> {
         let fields: Vec<Field> = self.table().fields().to_vec();
-        let keys = ["aws-account-id", "aws-region", "year", "month", "day", "hour"];
+        let keys = [
+            "aws-account-id",
+            "aws-region",
+            "year",
+            "month",
+            "day",
+            "hour",
+        ];
         let select: Vec<String> = fields
             .iter()
             .map(|f| ident(f.column()))
@@ -119,7 +128,9 @@ impl Engine {
             }
             let mut report = ExportReport::default();
             for task in tasks {
-                let part = task.await.map_err(|e| DataFusionError::External(Box::new(e)))??;
+                let part = task
+                    .await
+                    .map_err(|e| DataFusionError::External(Box::new(e)))??;
                 report.rows += part.rows;
                 report.files.extend(part.files);
             }
@@ -191,10 +202,15 @@ impl Sink {
                     w.close()?;
                 }
                 let dir = self.out_dir.join("AWSLogs").join(key);
-                std::fs::create_dir_all(&dir).map_err(|e| DataFusionError::External(Box::new(e)))?;
-                let path = dir.join(format!("vpcflow-{:03}-{:05}.log.parquet", self.partition, self.seq));
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| DataFusionError::External(Box::new(e)))?;
+                let path = dir.join(format!(
+                    "vpcflow-{:03}-{:05}.log.parquet",
+                    self.partition, self.seq
+                ));
                 self.seq += 1;
-                let file = std::fs::File::create(&path).map_err(|e| DataFusionError::External(Box::new(e)))?;
+                let file = std::fs::File::create(&path)
+                    .map_err(|e| DataFusionError::External(Box::new(e)))?;
                 let writer = ArrowWriter::try_new(
                     std::io::BufWriter::with_capacity(1 << 20, file),
                     self.schema.clone(),
@@ -224,18 +240,34 @@ impl Sink {
 /// (account, region, year, month, day, hour).
 fn partition_keys(batch: &RecordBatch, fields: &[Field], n: usize) -> Result<Vec<String>> {
     let key = |i: usize| -> Result<StringArray> {
-        Ok(cast(batch.column(n + i), &DataType::Utf8)?.as_string::<i32>().clone())
+        Ok(cast(batch.column(n + i), &DataType::Utf8)?
+            .as_string::<i32>()
+            .clone())
     };
-    let (k_account, k_region, k_year, k_month, k_day, k_hour) = (key(0)?, key(1)?, key(2)?, key(3)?, key(4)?, key(5)?);
-    let column = |field: Field| fields.iter().position(|f| *f == field).map(|i| batch.column(i).clone());
-    let account = column(Field::AccountId).map(|a| cast(&a, &DataType::Utf8)).transpose()?;
-    let region = column(Field::Region).map(|a| cast(&a, &DataType::Utf8)).transpose()?;
-    let end = column(Field::End).map(|a| cast(&a, &DataType::Int64)).transpose()?;
+    let (k_account, k_region, k_year, k_month, k_day, k_hour) =
+        (key(0)?, key(1)?, key(2)?, key(3)?, key(4)?, key(5)?);
+    let column = |field: Field| {
+        fields
+            .iter()
+            .position(|f| *f == field)
+            .map(|i| batch.column(i).clone())
+    };
+    let account = column(Field::AccountId)
+        .map(|a| cast(&a, &DataType::Utf8))
+        .transpose()?;
+    let region = column(Field::Region)
+        .map(|a| cast(&a, &DataType::Utf8))
+        .transpose()?;
+    let end = column(Field::End)
+        .map(|a| cast(&a, &DataType::Int64))
+        .transpose()?;
     let text = |a: &Option<ArrayRef>, row: usize| -> Option<String> {
         let a = a.as_ref()?;
         (!a.is_null(row)).then(|| a.as_string::<i32>().value(row).to_string())
     };
-    let value = |a: &StringArray, row: usize| -> Option<String> { (!a.is_null(row)).then(|| a.value(row).to_string()) };
+    let value = |a: &StringArray, row: usize| -> Option<String> {
+        (!a.is_null(row)).then(|| a.value(row).to_string())
+    };
     let mut out = Vec::with_capacity(batch.num_rows());
     for row in 0..batch.num_rows() {
         let account = value(&k_account, row)
@@ -244,7 +276,12 @@ fn partition_keys(batch: &RecordBatch, fields: &[Field], n: usize) -> Result<Vec
         let region = value(&k_region, row)
             .or_else(|| text(&region, row))
             .unwrap_or_else(|| "unknown".to_string());
-        let from_key = match (value(&k_year, row), value(&k_month, row), value(&k_day, row), value(&k_hour, row)) {
+        let from_key = match (
+            value(&k_year, row),
+            value(&k_month, row),
+            value(&k_day, row),
+            value(&k_hour, row),
+        ) {
             (Some(y), Some(m), Some(d), Some(h)) => Some((y, m, d, h)),
             _ => None,
         };
@@ -254,8 +291,14 @@ fn partition_keys(batch: &RecordBatch, fields: &[Field], n: usize) -> Result<Vec
                 return None;
             }
             let secs = end.as_primitive::<Int64Type>().value(row);
-            let secs = if secs.abs() >= 100_000_000_000 { secs / 1000 } else { secs };
-            let t = jiff::Timestamp::from_second(secs).ok()?.to_zoned(jiff::tz::TimeZone::UTC);
+            let secs = if secs.abs() >= 100_000_000_000 {
+                secs / 1000
+            } else {
+                secs
+            };
+            let t = jiff::Timestamp::from_second(secs)
+                .ok()?
+                .to_zoned(jiff::tz::TimeZone::UTC);
             Some((
                 format!("{:04}", t.year()),
                 format!("{:02}", t.month()),
@@ -285,25 +328,28 @@ fn partition_keys(batch: &RecordBatch, fields: &[Field], n: usize) -> Result<Vec
 pub fn digest(engine: &Engine, fields: &[Field]) -> Result<Vec<(String, u64, u64)>> {
     let select: Vec<String> = fields.iter().map(|f| ident(f.column())).collect();
     let mut sums = vec![(0u64, 0u64); fields.len()];
-    engine.query(&format!("SELECT {} FROM flows", select.join(", ")), |batch| {
-        for (i, column) in batch.columns().iter().enumerate() {
-            let (count, sum) = &mut sums[i];
-            if column.data_type() == &DataType::Utf8 {
-                let s = column.as_string::<i32>();
-                for v in s.iter() {
-                    *count += u64::from(v.is_some());
-                    *sum = sum.wrapping_add(hash_of(&v));
-                }
-            } else {
-                let ints = cast(column, &DataType::Int64)?;
-                for v in ints.as_primitive::<Int64Type>().iter() {
-                    *count += u64::from(v.is_some());
-                    *sum = sum.wrapping_add(hash_of(&v));
+    engine.query(
+        &format!("SELECT {} FROM flows", select.join(", ")),
+        |batch| {
+            for (i, column) in batch.columns().iter().enumerate() {
+                let (count, sum) = &mut sums[i];
+                if column.data_type() == &DataType::Utf8 {
+                    let s = column.as_string::<i32>();
+                    for v in s.iter() {
+                        *count += u64::from(v.is_some());
+                        *sum = sum.wrapping_add(hash_of(&v));
+                    }
+                } else {
+                    let ints = cast(column, &DataType::Int64)?;
+                    for v in ints.as_primitive::<Int64Type>().iter() {
+                        *count += u64::from(v.is_some());
+                        *sum = sum.wrapping_add(hash_of(&v));
+                    }
                 }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     Ok(fields
         .iter()
         .zip(sums)

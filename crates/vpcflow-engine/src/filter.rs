@@ -191,7 +191,11 @@ impl Parser {
                 let (op, n) = self.comparison()?;
                 let n = number(&n, 65535)?;
                 Ok(either(side, |col| {
-                    let col = if col == "srcaddr" { "srcport" } else { "dstport" };
+                    let col = if col == "srcaddr" {
+                        "srcport"
+                    } else {
+                        "dstport"
+                    };
                     format!("{col} {op} {n}")
                 }))
             }
@@ -205,7 +209,9 @@ impl Parser {
                 let n = protocol_number(&value)?;
                 Ok(format!("protocol = {n}"))
             }
-            "tcp" | "udp" | "icmp" | "icmp6" | "icmpv6" => Ok(format!("protocol = {}", protocol_number(word)?)),
+            "tcp" | "udp" | "icmp" | "icmp6" | "icmpv6" => {
+                Ok(format!("protocol = {}", protocol_number(word)?))
+            }
             "action" => {
                 let value = self.next()?.to_ascii_uppercase();
                 if value != "ACCEPT" && value != "REJECT" {
@@ -258,7 +264,11 @@ impl Parser {
                         "psh" | "p" => 8,
                         "ack" | "a" => 16,
                         "urg" | "u" => 32,
-                        _ => return Err(format!("unknown TCP flag `{name}` (syn, ack, fin, rst, psh, urg)")),
+                        _ => {
+                            return Err(format!(
+                                "unknown TCP flag `{name}` (syn, ack, fin, rst, psh, urg)"
+                            ));
+                        }
                     };
                 }
                 Ok(format!("(tcp_flags & {mask}) = {mask}"))
@@ -266,7 +276,11 @@ impl Parser {
             "packets" | "bytes" | "duration" => {
                 let (op, n) = self.comparison()?;
                 let n = scaled(&n)?;
-                let col = if word == "duration" { "(\"end\" - start)" } else { word };
+                let col = if word == "duration" {
+                    "(\"end\" - start)"
+                } else {
+                    word
+                };
                 Ok(format!("{col} {op} {n}"))
             }
             "any" | "all" => Ok("TRUE".to_string()),
@@ -317,7 +331,11 @@ fn normalize_net(value: &str, net: bool) -> Result<String, String> {
     }
     Err(format!(
         "`{value}` is not an {}",
-        if net { "address block (10.0.0.0/8)" } else { "IP address" }
+        if net {
+            "address block (10.0.0.0/8)"
+        } else {
+            "IP address"
+        }
     ))
 }
 
@@ -339,7 +357,9 @@ fn scaled(text: &str) -> Result<u64, String> {
     };
     match digits.parse::<f64>() {
         Ok(v) if v >= 0.0 && v.is_finite() => Ok((v * factor).round() as u64),
-        _ => Err(format!("`{text}` is not a count (e.g. 1500, 10k, 1.5M, 2G)")),
+        _ => Err(format!(
+            "`{text}` is not a count (e.g. 1500, 10k, 1.5M, 2G)"
+        )),
     }
 }
 
@@ -358,7 +378,9 @@ fn protocol_number(text: &str) -> Result<u8, String> {
                 name == wanted || (wanted == "ipv6-icmp" && name == "icmpv6")
             })
         })
-        .ok_or_else(|| format!("unknown protocol `{text}` (a name such as tcp, udp, icmp, or a number)"))
+        .ok_or_else(|| {
+            format!("unknown protocol `{text}` (a name such as tcp, udp, icmp, or a number)")
+        })
 }
 
 #[cfg(test)]

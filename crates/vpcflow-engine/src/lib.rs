@@ -78,7 +78,11 @@ impl Engine {
         let table = Arc::new(FlowsTable::new(paths, options.format, options.observer));
         ctx.register_table("flows", table.clone())?;
         ctx.register_table("vpc_flow_logs", table.clone())?;
-        Ok(Engine { runtime, ctx, table })
+        Ok(Engine {
+            runtime,
+            ctx,
+            table,
+        })
     }
 
     /// The `flows` table.

@@ -35,7 +35,10 @@ pub fn key(word: &str) -> Result<(String, String), String> {
         "direction" => Some("flow_direction"),
         _ => None,
     };
-    if let Some(column) = alias.and_then(Column::from_name).or_else(|| Column::from_name(&lower)) {
+    if let Some(column) = alias
+        .and_then(Column::from_name)
+        .or_else(|| Column::from_name(&lower))
+    {
         let name = column.name();
         return Ok((ident(name), name.to_string()));
     }
@@ -44,15 +47,27 @@ pub fn key(word: &str) -> Result<(String, String), String> {
             "service_name(dstport, protocol)".to_string(),
             "service".to_string(),
         )),
-        "protocol_name" | "protoname" => Ok(("protocol_name(protocol)".to_string(), "protocol_name".to_string())),
-        "srcservice" | "src_aws_service" => Ok(("aws_service(srcaddr)".to_string(), "src_aws_service".to_string())),
-        "dst_aws_service" => Ok(("aws_service(dstaddr)".to_string(), "dst_aws_service".to_string())),
+        "protocol_name" | "protoname" => Ok((
+            "protocol_name(protocol)".to_string(),
+            "protocol_name".to_string(),
+        )),
+        "srcservice" | "src_aws_service" => Ok((
+            "aws_service(srcaddr)".to_string(),
+            "src_aws_service".to_string(),
+        )),
+        "dst_aws_service" => Ok((
+            "aws_service(dstaddr)".to_string(),
+            "dst_aws_service".to_string(),
+        )),
         _ => {
             let hint = vpcflow_record::Field::suggest(w);
             Err(if hint.is_empty() {
                 format!("unknown field `{w}`")
             } else {
-                format!("unknown field `{w}` (did you mean `{}`?)", hint.join("`, `"))
+                format!(
+                    "unknown field `{w}` (did you mean `{}`?)",
+                    hint.join("`, `")
+                )
             })
         }
     }

@@ -12,7 +12,9 @@
 //! what makes querying a converted tree fast; any other Parquet goes through the checking reader.
 
 use crate::schema::days_from_civil;
-use arrow::array::{ArrayRef, Date32Array, RecordBatch, RecordBatchOptions, StringArray, new_null_array};
+use arrow::array::{
+    ArrayRef, Date32Array, RecordBatch, RecordBatchOptions, StringArray, new_null_array,
+};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, SchemaRef};
 use parquet::arrow::ProjectionMask;
@@ -22,7 +24,9 @@ use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use vpcflow_record::{Field, Format};
-use vpcflow_source::{Column, FileSummary, Input, Item, Partitions, Problem, ProblemKind, ReadOptions};
+use vpcflow_source::{
+    Column, FileSummary, Input, Item, Partitions, Problem, ProblemKind, ReadOptions,
+};
 
 /// Plain text files larger than this are read in several pieces.
 const SPLIT_TEXT_AT: u64 = 48 << 20;
@@ -182,7 +186,9 @@ pub fn probe(path: &str) -> Probe {
     }
     if let Some(fields) = header_fields(&head) {
         let line_end = memchr::memchr(b'\n', &head).unwrap_or(head.len());
-        let header = String::from_utf8_lossy(&head[..line_end]).trim().to_string();
+        let header = String::from_utf8_lossy(&head[..line_end])
+            .trim()
+            .to_string();
         out.shape = Shape::PlainText { header };
         out.fields = Some(fields);
     }
@@ -203,7 +209,13 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> usize {
 fn header_fields(head: &[u8]) -> Option<Vec<String>> {
     let line_end = memchr::memchr(b'\n', head)?;
     let format = Format::from_header(&head[..line_end])?;
-    Some(format.fields().iter().map(|f| f.column().to_string()).collect())
+    Some(
+        format
+            .fields()
+            .iter()
+            .map(|f| f.column().to_string())
+            .collect(),
+    )
 }
 
 /// Whether every flow-log column of a Parquet schema is spelt the Athena way and has a plain type we can take
@@ -221,7 +233,10 @@ fn plain_parquet(schema: &SchemaRef) -> bool {
         let ok = match field.kind().data_type() {
             DataType::Int32 => matches!(column.data_type(), DataType::Int32),
             DataType::Int64 => matches!(column.data_type(), DataType::Int32 | DataType::Int64),
-            _ => matches!(column.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View),
+            _ => matches!(
+                column.data_type(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ),
         };
         if !ok {
             return false;
@@ -270,7 +285,11 @@ pub fn plan(probes: &[Probe], partitions: usize) -> Vec<Vec<ScanPiece>> {
     let mut load = vec![0u64; n];
     let mut owner = vec![0usize; pieces.len()];
     for i in order {
-        let (least, _) = load.iter().enumerate().min_by_key(|(_, l)| **l).expect("n >= 1");
+        let (least, _) = load
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, l)| **l)
+            .expect("n >= 1");
         load[least] += pieces[i].weight();
         owner[i] = least;
     }
@@ -314,12 +333,21 @@ pub(crate) fn read_partition(
     observer: Option<&Observer>,
     send: &mut dyn FnMut(RecordBatch) -> bool,
 ) -> Result<(), Stopped> {
-    let columns: Vec<Column> = spec.columns.iter().filter_map(|c| Column::from_name(c)).collect();
+    let columns: Vec<Column> = spec
+        .columns
+        .iter()
+        .filter_map(|c| Column::from_name(c))
+        .collect();
     let read_columns = columns.clone();
     let format = spec.format.as_deref().and_then(|f| Format::parse(f).ok());
     let stopped = AtomicBool::new(false);
     let mut wanted = true;
-    for piece in spec.partitions.get(partition).map(Vec::as_slice).unwrap_or(&[]) {
+    for piece in spec
+        .partitions
+        .get(partition)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         let first = piece.is_first();
         let mut on_item = |item: Item| -> bool {
             match item {
@@ -341,7 +369,12 @@ pub(crate) fn read_partition(
                     true
                 }
                 Item::Done(summary) => {
-                    if observer.is_some_and(|o| !o(ScanEvent::Done { summary: &summary, first })) {
+                    if observer.is_some_and(|o| {
+                        !o(ScanEvent::Done {
+                            summary: &summary,
+                            first,
+                        })
+                    }) {
                         stopped.store(true, Ordering::Relaxed);
                         return false;
                     }
@@ -360,7 +393,11 @@ pub(crate) fn read_partition(
             }
             (Shape::PlainText { header }, Piece::Bytes { start, end }) => {
                 let opts = ReadOptions {
-                    format: if *start == 0 { format.clone() } else { Format::from_header(header.as_bytes()) },
+                    format: if *start == 0 {
+                        format.clone()
+                    } else {
+                        Format::from_header(header.as_bytes())
+                    },
                     columns: Some(read_columns.clone()),
                     batch_size: spec.batch_size,
                     ..ReadOptions::default()
@@ -437,7 +474,11 @@ fn conform(batch: RecordBatch, schema: &SchemaRef, rows: usize) -> Option<Record
 /// the first line end at or after `end - 1`.
 fn read_range(path: &str, start: u64, end: u64) -> std::io::Result<Vec<u8>> {
     let mut file = std::fs::File::open(path)?;
-    let from = if start == 0 { 0 } else { next_line_start(&mut file, start - 1)? };
+    let from = if start == 0 {
+        0
+    } else {
+        next_line_start(&mut file, start - 1)?
+    };
     let to = next_line_start(&mut file, end - 1)?;
     if to <= from {
         return Ok(Vec::new());
@@ -493,7 +534,13 @@ fn read_plain_parquet(
     };
     let builder = match ParquetRecordBatchReaderBuilder::try_new(file) {
         Ok(b) => b,
-        Err(e) => return fail(format!("not a readable Parquet file ({e})"), &mut summary, emit),
+        Err(e) => {
+            return fail(
+                format!("not a readable Parquet file ({e})"),
+                &mut summary,
+                emit,
+            );
+        }
     };
     let file_schema = builder.schema().clone();
     // Root index in the file of each wanted field, and the position of each output column in the projected batch.
@@ -508,13 +555,21 @@ fn read_plain_parquet(
     }
     roots.sort_unstable();
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
-    let mut builder = builder.with_projection(mask).with_batch_size(batch_size.max(1));
+    let mut builder = builder
+        .with_projection(mask)
+        .with_batch_size(batch_size.max(1));
     if let Some(groups) = row_groups {
         builder = builder.with_row_groups(groups);
     }
     let reader = match builder.build() {
         Ok(r) => r,
-        Err(e) => return fail(format!("cannot read the Parquet file ({e})"), &mut summary, emit),
+        Err(e) => {
+            return fail(
+                format!("cannot read the Parquet file ({e})"),
+                &mut summary,
+                emit,
+            );
+        }
     };
     let partitions = Partitions::from_key(path);
     for batch in reader {
@@ -523,7 +578,9 @@ fn read_plain_parquet(
             Err(e) => {
                 let at = summary.records;
                 return fail(
-                    format!("cannot read the rest of the file ({e}); the {at} rows before it were read"),
+                    format!(
+                        "cannot read the rest of the file ({e}); the {at} rows before it were read"
+                    ),
                     &mut summary,
                     emit,
                 );
@@ -577,7 +634,12 @@ fn read_plain_parquet(
 }
 
 /// A constant column from the key or path.
-pub(crate) fn extra_array(extra: vpcflow_source::Extra, parts: &Partitions, path: &str, rows: usize) -> ArrayRef {
+pub(crate) fn extra_array(
+    extra: vpcflow_source::Extra,
+    parts: &Partitions,
+    path: &str,
+    rows: usize,
+) -> ArrayRef {
     use vpcflow_source::Extra;
     let value = match extra {
         Extra::AwsAccountId => parts.account.clone(),
@@ -612,13 +674,21 @@ mod tests {
 
     #[test]
     fn large_text_is_cut_and_work_is_balanced() {
-        let big = probe_of(200 << 20, Shape::PlainText { header: "version".into() });
+        let big = probe_of(
+            200 << 20,
+            Shape::PlainText {
+                header: "version".into(),
+            },
+        );
         let small = probe_of(1 << 20, Shape::Stream);
         let parts = plan(&[big, small], 2);
         assert_eq!(parts.len(), 2);
         let pieces: usize = parts.iter().map(Vec::len).sum();
         assert!(pieces >= 3, "{parts:?}");
-        let loads: Vec<u64> = parts.iter().map(|p| p.iter().map(ScanPiece::weight).sum()).collect();
+        let loads: Vec<u64> = parts
+            .iter()
+            .map(|p| p.iter().map(ScanPiece::weight).sum())
+            .collect();
         assert!(loads[0].abs_diff(loads[1]) <= MAX_RANGE, "{loads:?}");
     }
 
@@ -633,6 +703,9 @@ mod tests {
         assert_eq!(String::from_utf8(a).unwrap(), "aaaa\nbbbb\n");
         assert_eq!(String::from_utf8(b).unwrap(), "cccc\n");
         // A range that starts exactly at a line start keeps that line.
-        assert_eq!(String::from_utf8(read_range(p, 5, 15).unwrap()).unwrap(), "bbbb\ncccc\n");
+        assert_eq!(
+            String::from_utf8(read_range(p, 5, 15).unwrap()).unwrap(),
+            "bbbb\ncccc\n"
+        );
     }
 }

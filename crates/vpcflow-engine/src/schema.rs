@@ -19,7 +19,10 @@ pub fn athena_fields() -> Vec<Field> {
 }
 
 /// The fields of the table: Athena's, then every other field named by `seen` (in catalogue order).
-pub fn table_fields<'a>(seen: impl IntoIterator<Item = &'a str>, format: Option<&Format>) -> Vec<Field> {
+pub fn table_fields<'a>(
+    seen: impl IntoIterator<Item = &'a str>,
+    format: Option<&Format>,
+) -> Vec<Field> {
     let mut extra: Vec<Field> = seen.into_iter().filter_map(Field::from_name).collect();
     if let Some(format) = format {
         extra.extend(format.fields().iter().copied());
@@ -63,7 +66,7 @@ pub fn days_from_civil(date: &str) -> Option<i32> {
     let d: jiff::civil::Date = date.parse().ok()?;
     let epoch = jiff::civil::date(1970, 1, 1);
     let span = epoch.until((jiff::Unit::Day, d)).ok()?;
-    i32::try_from(span.get_days()).ok()
+    Some(span.get_days())
 }
 
 #[cfg(test)]

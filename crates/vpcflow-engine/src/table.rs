@@ -21,8 +21,8 @@ use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
-    ReplaceChildrenOptions,
+    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning,
+    PlanProperties, ReplaceChildrenOptions,
 };
 use std::fmt;
 use std::sync::Arc;
@@ -54,7 +54,9 @@ impl FlowsTable {
     pub fn new(paths: &[String], format: Option<Format>, observer: Option<Observer>) -> FlowsTable {
         let probes = probe_all(paths);
         let fields = table_fields(
-            probes.iter().flat_map(|p| p.fields.iter().flatten().map(String::as_str)),
+            probes
+                .iter()
+                .flat_map(|p| p.fields.iter().flatten().map(String::as_str)),
             format.as_ref(),
         );
         let columns = table_columns(&fields);
@@ -87,7 +89,9 @@ impl FlowsTable {
 
 /// Probes every input on every core (each probe is a file open and a small read).
 fn probe_all(paths: &[String]) -> Vec<Probe> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     if paths.len() < 16 || threads == 1 {
         return paths.iter().map(|p| crate::scan::probe(p)).collect();
     }
@@ -95,7 +99,13 @@ fn probe_all(paths: &[String]) -> Vec<Probe> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = paths
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|p| crate::scan::probe(p)).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| crate::scan::probe(p))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -141,14 +151,20 @@ pub struct FlowsExec {
 
 impl fmt::Debug for FlowsExec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FlowsExec").field("spec", &self.spec).finish()
+        f.debug_struct("FlowsExec")
+            .field("spec", &self.spec)
+            .finish()
     }
 }
 
 impl FlowsExec {
     /// A scan node for `spec`; `observer` hears about problems and finished files.
     pub fn new(spec: ScanSpec, observer: Option<Observer>) -> FlowsExec {
-        let columns: Vec<Column> = spec.columns.iter().filter_map(|c| Column::from_name(c)).collect();
+        let columns: Vec<Column> = spec
+            .columns
+            .iter()
+            .filter_map(|c| Column::from_name(c))
+            .collect();
         let schema = Arc::new(schema_of(&columns));
         let properties = PlanProperties::new(
             EquivalenceProperties::new(schema.clone()),
@@ -211,11 +227,21 @@ impl ExecutionPlan for FlowsExec {
         Ok(self)
     }
 
-    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
-        self.replace_children(children, ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute))
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
     }
 
-    fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        _context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch>>(2);
         let spec = self.spec.clone();
         let schema = self.schema.clone();
@@ -231,12 +257,19 @@ impl ExecutionPlan for FlowsExec {
                 let error = match outcome {
                     Ok(Ok(())) => return,
                     Ok(Err(Stopped)) => DataFusionError::External(Box::new(Stopped)),
-                    Err(_) => DataFusionError::Internal(format!("the flows scan of partition {partition} panicked")),
+                    Err(_) => DataFusionError::Internal(format!(
+                        "the flows scan of partition {partition} panicked"
+                    )),
                 };
                 let _ = tx.blocking_send(Err(error));
             })
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream)))
+        let stream = futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            self.schema.clone(),
+            stream,
+        )))
     }
 }

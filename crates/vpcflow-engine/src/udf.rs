@@ -12,8 +12,8 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, FieldRef, Int64Type, TimeUnit};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{
-    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
-    Volatility,
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    TypeSignature, Volatility,
 };
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -71,7 +71,10 @@ impl FlowFunction {
             Kind::ProtocolName | Kind::TcpFlagNames => Signature::exact(vec![Int64], v),
             Kind::ServiceName => Signature::exact(vec![Int64, Int64], v),
             Kind::FlowTime => Signature::one_of(
-                vec![TypeSignature::Exact(vec![Int64]), TypeSignature::Exact(vec![Int64, Utf8])],
+                vec![
+                    TypeSignature::Exact(vec![Int64]),
+                    TypeSignature::Exact(vec![Int64, Utf8]),
+                ],
                 v,
             ),
         };
@@ -109,8 +112,14 @@ impl ScalarUDFImpl for FlowFunction {
         let ty = if self.kind == Kind::FlowTime {
             let zone = match args.scalar_arguments.get(1) {
                 None => "UTC".to_string(),
-                Some(Some(ScalarValue::Utf8(Some(z)) | ScalarValue::Utf8View(Some(z)))) => z.clone(),
-                Some(_) => return plan_err!("flow_time: the zone must be a constant such as 'Asia/Tokyo'"),
+                Some(Some(ScalarValue::Utf8(Some(z)) | ScalarValue::Utf8View(Some(z)))) => {
+                    z.clone()
+                }
+                Some(_) => {
+                    return plan_err!(
+                        "flow_time: the zone must be a constant such as 'Asia/Tokyo'"
+                    );
+                }
             };
             if zone.parse::<arrow::array::timezone::Tz>().is_err() {
                 return plan_err!("flow_time: unknown time zone `{zone}`");
@@ -218,7 +227,8 @@ impl ScalarUDFImpl for FlowFunction {
                 let DataType::Timestamp(_, zone) = args.return_type() else {
                     return exec_err!("flow_time: unexpected return type");
                 };
-                let millis: TimestampMillisecondArray = n.iter().map(|v| v.map(to_millis)).collect();
+                let millis: TimestampMillisecondArray =
+                    n.iter().map(|v| v.map(to_millis)).collect();
                 Arc::new(millis.with_timezone_opt(zone.clone()))
             }
         };
@@ -229,7 +239,11 @@ impl ScalarUDFImpl for FlowFunction {
 /// Unix time as AWS writes it (seconds; some delivered data carries milliseconds) in milliseconds.
 fn to_millis(t: i64) -> i64 {
     // 10^11 seconds is the year 5138: anything larger is already milliseconds.
-    if t.abs() >= 100_000_000_000 { t } else { t.saturating_mul(1000) }
+    if t.abs() >= 100_000_000_000 {
+        t
+    } else {
+        t.saturating_mul(1000)
+    }
 }
 
 fn parse_ip(text: &str) -> Option<IpAddr> {
@@ -239,7 +253,9 @@ fn parse_ip(text: &str) -> Option<IpAddr> {
 /// A network in CIDR notation, or a single address (a /32 or /128).
 fn parse_net(text: &str) -> Option<IpNet> {
     let text = text.trim();
-    text.parse::<IpNet>().ok().or_else(|| parse_ip(text).map(IpNet::from))
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| parse_ip(text).map(IpNet::from))
 }
 
 /// RFC 1918 and the RFC 6598 shared space (both usable as VPC CIDRs), and IPv6 unique local addresses.
@@ -262,7 +278,13 @@ mod tests {
 
     #[test]
     fn private_and_networks() {
-        for ip in ["10.1.2.3", "172.31.0.1", "192.168.0.1", "100.64.0.1", "fd00::1"] {
+        for ip in [
+            "10.1.2.3",
+            "172.31.0.1",
+            "192.168.0.1",
+            "100.64.0.1",
+            "fd00::1",
+        ] {
             assert!(is_private(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["8.8.8.8", "172.32.0.1", "100.128.0.1", "2600:1f18::1"] {

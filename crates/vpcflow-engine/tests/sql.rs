@@ -30,7 +30,9 @@ fn table(engine: &Engine, sql: &str) -> String {
     if batches.is_empty() {
         batches.push(arrow::record_batch::RecordBatch::new_empty(schema));
     }
-    let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+    let text = arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
     format!("{sql}\n{text}")
 }
 
@@ -90,10 +92,7 @@ golden!(
         Some(&vpcflow_engine::filter::to_sql("dst port 22 or dst port 3389").unwrap())
     )
 );
-golden!(
-    stats_report,
-    &vpcflow_engine::reports::stats(None)
-);
+golden!(stats_report, &vpcflow_engine::reports::stats(None));
 golden!(
     timeline_report,
     &vpcflow_engine::reports::timeline(300, "UTC", None)
@@ -103,16 +102,27 @@ golden!(
 fn explain_shows_only_the_needed_columns_are_read() {
     let engine = engine();
     let (_, batches) = engine
-        .collect("EXPLAIN SELECT dstport, COUNT(*) FROM flows WHERE action = 'REJECT' GROUP BY dstport")
+        .collect(
+            "EXPLAIN SELECT dstport, COUNT(*) FROM flows WHERE action = 'REJECT' GROUP BY dstport",
+        )
         .unwrap();
-    let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
-    assert!(text.contains("FlowsExec: partitions=2, pieces=2, columns=[dstport, action]"), "{text}");
+    let text = arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("FlowsExec: partitions=2, pieces=2, columns=[dstport, action]"),
+        "{text}"
+    );
 }
 
 #[test]
 fn scan_spec_is_plain_data() {
     let engine = engine();
-    let spec = engine.table().scan_spec(&[vpcflow_source::Column::from_name("srcaddr").unwrap()], 2, 8192);
+    let spec = engine.table().scan_spec(
+        &[vpcflow_source::Column::from_name("srcaddr").unwrap()],
+        2,
+        8192,
+    );
     let json = serde_json::to_string(&spec).unwrap();
     let back: vpcflow_engine::ScanSpec = serde_json::from_str(&json).unwrap();
     assert_eq!(back, spec);

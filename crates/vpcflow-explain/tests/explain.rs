@@ -33,7 +33,10 @@ fn load(name: &str) -> Vec<Fixture> {
         }
         let mut builder = BatchBuilder::new(&format, None, 1);
         // Hand-made examples with impossible values (55.123.456.78) are built from their tokens.
-        let record = match builder.push_line(line.as_bytes()).map(|()| builder.finish()) {
+        let record = match builder
+            .push_line(line.as_bytes())
+            .map(|()| builder.finish())
+        {
             Ok(parsed) if parsed.errors.is_empty() => Record::from_batch(&parsed.batch, 0, None),
             _ => from_tokens(&format, line),
         };

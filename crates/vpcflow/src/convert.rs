@@ -68,18 +68,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let before = session
             .run(|engine| vpcflow_engine::export::digest(engine, &fields))?
             .unwrap_or_default();
-        let paths: Vec<String> = report.files.iter().map(|p| p.display().to_string()).collect();
+        let paths: Vec<String> = report
+            .files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         let copy = vpcflow_engine::Engine::new(&paths, vpcflow_engine::EngineOptions::default())?;
         let after = vpcflow_engine::export::digest(&copy, &fields)?;
         if before != after {
             for (b, a) in before.iter().zip(&after) {
                 if b != a {
-                    eprintln!("vpcflow: column {}: {} values before, {} after; digests differ", b.0, b.1, a.1);
+                    eprintln!(
+                        "vpcflow: column {}: {} values before, {} after; digests differ",
+                        b.0, b.1, a.1
+                    );
                 }
             }
             bail!("the Parquet copy does not match its input");
         }
-        eprintln!("vpcflow: verified: every column's count and digest match ({} columns)", after.len());
+        eprintln!(
+            "vpcflow: verified: every column's count and digest match ({} columns)",
+            after.len()
+        );
     }
     Ok(session.finish())
 }

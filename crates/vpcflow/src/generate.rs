@@ -45,8 +45,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let records = parse_count(&args.records).with_context(|| format!("--records {}", args.records))?;
-    let start: jiff::Timestamp = args.start.parse().with_context(|| format!("--start {}", args.start))?;
+    let records =
+        parse_count(&args.records).with_context(|| format!("--records {}", args.records))?;
+    let start: jiff::Timestamp = args
+        .start
+        .parse()
+        .with_context(|| format!("--start {}", args.start))?;
     let format = match &args.format {
         Some(f) => Format::parse(f).context("--format")?,
         None => Format::default_v2(),
@@ -64,7 +68,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(t) = args.threads {
         opts.threads = t;
     }
-    let files = generate(&args.out, &opts).with_context(|| format!("writing under {}", args.out.display()))?;
+    let files = generate(&args.out, &opts)
+        .with_context(|| format!("writing under {}", args.out.display()))?;
     eprintln!(
         "vpcflow: wrote {records} records in {} files under {}",
         files.len(),

@@ -4,17 +4,20 @@
 mod cat;
 mod check;
 mod conversations;
+mod convert;
+mod deliver;
 mod diagnose;
 mod explain;
+mod generate;
 mod inputs;
 mod query;
-mod top;
+mod ranges;
 mod stats;
 mod timeline;
-mod convert;
-mod generate;
-mod ranges;
+mod top;
 mod validate;
+mod capture;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -41,8 +44,8 @@ enum Command {
     /// Say what each record means, in English or Japanese.
     ///
     /// Examples:
-    ///   vpcflow explain examples/aws-docs.log
-    ///   vpcflow explain --lang ja --tz Asia/Tokyo examples/seed-experiments.log
+    ///   vpcflow explain examples/flow-logs/aws-docs.log
+    ///   vpcflow explain --lang ja --tz Asia/Tokyo examples/flow-logs/seed-experiments.txt
     ///   vpcflow explain --output json flows.log.gz | jq .text
     #[command(verbatim_doc_comment)]
     Explain(explain::Args),
@@ -141,6 +144,38 @@ enum Command {
     ///   vpcflow generate --records 50k --format '${version} ${vpc-id} ${srcaddr} ${dstaddr} ${action}' --out x/
     #[command(verbatim_doc_comment)]
     Generate(generate::Args),
+    /// Deliver records the way AWS does: S3 layout files, S3 objects, or CloudWatch Logs events.
+    ///
+    /// Objects are gzip'd text with the header line (or Parquet), one per account, region and
+    /// 5-minute window of the records' end time, under AWS's keys and names; CloudWatch Logs gets
+    /// one stream per interface (`eni-…-all`). What cannot be delivered waits in a spool and is
+    /// sent by the next run (exit code 3 until then). Examples:
+    ///   vpcflow deliver flows.log --to dir:s3-copy/ --layout hive --account 123456789012
+    ///   vpcflow deliver s3-copy/ --to s3://my-bucket/flow-logs --parquet
+    ///   vpcflow deliver flows.log.gz --to logs:/vpc/flow-logs --region eu-west-1
+    ///   vpcflow deliver --to s3://my-bucket   # only what the spool holds
+    #[command(verbatim_doc_comment)]
+    Deliver(deliver::Args),
+    /// Produce flow log records from packets: a pcap/pcapng file or a live interface.
+    ///
+    /// Each interface's traffic is aggregated per 5-tuple and interval, as AWS does; NODATA for idle interfaces,
+    /// SKIPDATA beyond --max-flows, and traffic AWS does not log (DNS, metadata, DHCP) left out. With
+    /// --vpc-config, ACCEPT/REJECT come from the security groups, network ACLs and routes. Examples:
+    ///   vpcflow capture --pcap web.pcap --eni 10.0.10.30=eni-0322957cfa6bc9585 --account 417338593075
+    ///   vpcflow capture --pcap trace.pcapng --vpc-config vpc-config/ --account 417338593075 --aggregation 60
+    ///   vpcflow capture --pcap web.pcap --eni-map enis.yaml --format '${version} ${srcaddr} ${dstaddr} ${tcp-flags} ${flow-direction}'
+    ///   sudo vpcflow capture --interface eth0 --eni 10.0.1.5=eni-0a1b2c3d4e5f67890 --aggregation 60 -o json
+    #[command(verbatim_doc_comment)]
+    Capture(capture::Args),
+    /// Produce the records AWS would write for a modelled VPC and a traffic scenario (YAML).
+    ///
+    /// Both directions, on every interface the traffic crosses (NAT gateways with pkt-srcaddr/pkt-dstaddr),
+    /// with the verdicts of the security groups, network ACLs and routes. Examples:
+    ///   vpcflow simulate examples/scenarios/exp1-http-rejected-by-security-group.yaml
+    ///   vpcflow simulate --format '${version} ${interface-id} ${srcaddr} ${dstaddr} ${pkt-srcaddr} ${pkt-dstaddr} ${action}' examples/scenarios/nat-gateway.yaml
+    ///   vpcflow simulate -o json --aggregation 60 examples/scenarios/exp4-ntp-reply-blocked-by-network-acl.yaml
+    #[command(verbatim_doc_comment)]
+    Simulate(simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -160,6 +195,9 @@ fn main() -> ExitCode {
         Command::Timeline(args) => timeline::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Capture(args) => capture::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Deliver(args) => deliver::run(args),
     };
     match result {
         Ok(code) => code,

@@ -47,7 +47,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let sink: Box<dyn Write + Send> = match &args.out {
         Some(path) => Box::new(
-            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
         ),
         None => {
             if args.output == Output::Parquet && std::io::stdout().is_terminal() {
@@ -57,7 +58,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let mut writer = ResultWriter::new(args.output, BufWriter::with_capacity(1 << 16, sink));
-    let result = session.run(|engine| engine.query(&args.sql, |b| writer.write(b).map_err(external)));
+    let result =
+        session.run(|engine| engine.query(&args.sql, |b| writer.write(b).map_err(external)));
     if let Some(schema) = result? {
         writer.finish(&schema)?;
     }
@@ -111,7 +113,11 @@ impl<W: Write + Send> ResultWriter<W> {
             Output::Parquet => {
                 if self.parquet.is_none() {
                     let out = self.out.take().expect("open");
-                    self.parquet = Some(parquet::arrow::ArrowWriter::try_new(out, batch.schema(), None)?);
+                    self.parquet = Some(parquet::arrow::ArrowWriter::try_new(
+                        out,
+                        batch.schema(),
+                        None,
+                    )?);
                 }
                 self.parquet.as_mut().expect("made above").write(batch)?;
             }
@@ -173,7 +179,9 @@ impl Session {
         let mut paths = args.paths.clone();
         if paths.is_empty() {
             if std::io::stdin().is_terminal() {
-                bail!("no input: give files or directories to read, or `-` for standard input (see --help)");
+                bail!(
+                    "no input: give files or directories to read, or `-` for standard input (see --help)"
+                );
             }
             paths.push("-".to_string());
         }
@@ -202,7 +210,12 @@ impl Session {
         let tally = Arc::new(Mutex::new(tally));
         let stopped = Arc::new(AtomicBool::new(false));
         let observer: vpcflow_engine::Observer = {
-            let (tally, stopped, progress, strict) = (tally.clone(), stopped.clone(), progress.clone(), args.strict);
+            let (tally, stopped, progress, strict) = (
+                tally.clone(),
+                stopped.clone(),
+                progress.clone(),
+                args.strict,
+            );
             Arc::new(move |event: ScanEvent<'_>| match event {
                 ScanEvent::Problem(p) => {
                     if stopped.load(Ordering::Relaxed) {
@@ -261,7 +274,9 @@ impl Session {
     ) -> anyhow::Result<Option<T>> {
         match f(&self.engine) {
             Ok(v) => Ok(Some(v)),
-            Err(e) if vpcflow_engine::is_stopped(&e) || self.stopped.load(Ordering::Relaxed) => Ok(None),
+            Err(e) if vpcflow_engine::is_stopped(&e) || self.stopped.load(Ordering::Relaxed) => {
+                Ok(None)
+            }
             Err(e) => Err(unwrap_external(e)),
         }
     }
@@ -288,7 +303,8 @@ fn progress_bar(files: usize) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos}/{len} files {wide_bar} {elapsed}").expect("valid template"),
+        ProgressStyle::with_template("{spinner} {pos}/{len} files {wide_bar} {elapsed}")
+            .expect("valid template"),
     );
     bar
 }

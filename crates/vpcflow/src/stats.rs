@@ -29,7 +29,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let tz = jiff::tz::TimeZone::get(&args.tz).with_context(|| format!("--tz {}: unknown time zone", args.tz))?;
+    let tz = jiff::tz::TimeZone::get(&args.tz)
+        .with_context(|| format!("--tz {}: unknown time zone", args.tz))?;
     let filter = args.filter.as_deref().map(Filter::parse);
     let sql = reports::stats(filter.as_ref().map(Filter::sql));
     let Some(session) = Session::open(&args.input)? else {
@@ -45,7 +46,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some((_, batches)) = result? else {
         return Ok(session.finish());
     };
-    let batch = batches.first().context("the totals query returned no row")?;
+    let batch = batches
+        .first()
+        .context("the totals query returned no row")?;
     let get = |name: &str| -> Option<i64> {
         let column = batch.column_by_name(name)?;
         let ints = column.as_primitive_opt::<Int64Type>()?;
@@ -54,7 +57,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let n = |name: &str| get(name).unwrap_or(0);
     let time = |secs: Option<i64>| -> String {
         secs.and_then(|s| jiff::Timestamp::from_second(s).ok())
-            .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M:%S %:z").to_string())
+            .map(|t| {
+                t.to_zoned(tz.clone())
+                    .strftime("%Y-%m-%d %H:%M:%S %:z")
+                    .to_string()
+            })
             .unwrap_or_else(|| "-".to_string())
     };
     let mut out = std::io::stdout().lock();

@@ -66,11 +66,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs a canned report's SQL and prints the result; a bad `--where` is explained in both of its languages.
-pub fn run_report(input: &InputArgs, sql: &str, filter: Option<&Filter>, output: Output) -> anyhow::Result<ExitCode> {
+pub fn run_report(
+    input: &InputArgs,
+    sql: &str,
+    filter: Option<&Filter>,
+    output: Output,
+) -> anyhow::Result<ExitCode> {
     let Some(session) = Session::open(input)? else {
         return Ok(Outcome::new(Tally::default(), ExitCode::from(2), true).finish());
     };
-    let mut writer = ResultWriter::new(output, BufWriter::with_capacity(1 << 16, std::io::stdout()));
+    let mut writer =
+        ResultWriter::new(output, BufWriter::with_capacity(1 << 16, std::io::stdout()));
     let result = session.run(|engine| {
         engine.query(sql, |b| {
             writer

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn vpcflow() -> Command {
@@ -38,7 +41,10 @@ fn json_lines_keep_the_select_order() {
     ]));
     assert_eq!(code, 0, "{err}");
     let first = out.lines().next().unwrap();
-    assert!(first.starts_with("{\"log_status\":\"NODATA\",\"srcaddr\":null,\"bytes\":null}"), "{out}");
+    assert!(
+        first.starts_with("{\"log_status\":\"NODATA\",\"srcaddr\":null,\"bytes\":null}"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -52,7 +58,11 @@ fn csv_and_table_outputs() {
     ]));
     assert_eq!(code, 0);
     assert_eq!(out, "dstport,n\n3389,1\n");
-    let (out, _, _) = run(vpcflow().args(["query", "SELECT COUNT(*) AS n FROM flows WHERE srcaddr = 'none'", FIXTURE]));
+    let (out, _, _) = run(vpcflow().args([
+        "query",
+        "SELECT COUNT(*) AS n FROM flows WHERE srcaddr = 'none'",
+        FIXTURE,
+    ]));
     assert!(out.contains("| n |") && out.contains("| 0 |"), "{out}");
 }
 
@@ -73,7 +83,10 @@ fn bad_lines_are_reported_and_strict_stops() {
         "crates/vpcflow/tests/data/malformed.log",
     ]));
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("crates/vpcflow/tests/data/malformed.log:"), "{err}");
+    assert!(
+        err.contains("crates/vpcflow/tests/data/malformed.log:"),
+        "{err}"
+    );
     assert!(err.contains("bad record"), "{err}");
     assert!(out.starts_with("n\n"), "{out}");
     let (_, err, code) = run(vpcflow().args([
@@ -88,15 +101,31 @@ fn bad_lines_are_reported_and_strict_stops() {
 
 #[test]
 fn top_stats_timeline_with_filter_words() {
-    let (out, err, code) = run(vpcflow().args(["top", "dstport", "--by", "flows", "--where", "dst port 22 or action reject", "-o", "csv", FIXTURE]));
+    let (out, err, code) = run(vpcflow().args([
+        "top",
+        "dstport",
+        "--by",
+        "flows",
+        "--where",
+        "dst port 22 or action reject",
+        "-o",
+        "csv",
+        FIXTURE,
+    ]));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out, "dstport,flows,packets,bytes\n22,2,74,13104\n3389,1,20,4249\n");
+    assert_eq!(
+        out,
+        "dstport,flows,packets,bytes\n22,2,74,13104\n3389,1,20,4249\n"
+    );
     let (out, _, code) = run(vpcflow().args(["stats", FIXTURE]));
     assert_eq!(code, 0);
     assert!(out.contains("NODATA      1"), "{out}");
     let (out, _, code) = run(vpcflow().args(["timeline", "--bin", "1d", "-o", "csv", FIXTURE]));
     assert_eq!(code, 0);
-    assert!(out.starts_with("time,flows,packets,bytes,rejected\n"), "{out}");
+    assert!(
+        out.starts_with("time,flows,packets,bytes,rejected\n"),
+        "{out}"
+    );
     let (_, err, code) = run(vpcflow().args(["top", "srcaddr", "--where", "dst prot 22", FIXTURE]));
     assert_eq!(code, 2);
     assert!(err.contains("neither a filter expression"), "{err}");
@@ -108,9 +137,21 @@ fn convert_to_parquet_loses_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let text = dir.path().join("text");
     let pq = dir.path().join("pq");
-    let (_, err, code) = run(vpcflow().args(["generate", "--records", "20k", "--per-file", "3000", "--out"]).arg(&text));
+    let (_, err, code) = run(vpcflow()
+        .args([
+            "generate",
+            "--records",
+            "20k",
+            "--per-file",
+            "3000",
+            "--out",
+        ])
+        .arg(&text));
     assert_eq!(code, 0, "{err}");
-    let (_, err, code) = run(vpcflow().args(["convert", "--verify", "--out"]).arg(&pq).arg(&text));
+    let (_, err, code) = run(vpcflow()
+        .args(["convert", "--verify", "--out"])
+        .arg(&pq)
+        .arg(&text));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("wrote 20000 records"), "{err}");
     assert!(err.contains("verified"), "{err}");
@@ -148,7 +189,16 @@ fn walk(dir: &Path) -> Vec<String> {
 #[test]
 fn answers_agree_with_duckdb() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, err, code) = run(vpcflow().args(["generate", "--records", "30k", "--per-file", "4000", "--out"]).arg(dir.path()));
+    let (_, err, code) = run(vpcflow()
+        .args([
+            "generate",
+            "--records",
+            "30k",
+            "--per-file",
+            "4000",
+            "--out",
+        ])
+        .arg(dir.path()));
     assert_eq!(code, 0, "{err}");
     let script = root().join("crates/vpcflow/tests/data/query/duckdb_check.py");
     let out = Command::new("python3")
