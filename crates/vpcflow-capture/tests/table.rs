@@ -34,6 +34,7 @@ fn config(aggregation: i64) -> TableConfig {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // one argument per field of a packet, in the order tests read them
 fn pkt(
     ts: i64,
     src: &str,

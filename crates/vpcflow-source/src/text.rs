@@ -528,6 +528,9 @@ mod tests {
     fn timestamp_offset_followed_by_multibyte_text_does_not_panic() {
         let line = "2023-02-14T05:30:47.000+09:タイムスタンプ00".as_bytes();
         assert_eq!(strip_console_prefix(line), None);
-        assert_eq!(strip_console_prefix("2023-02-14T05:30:47+09:00 2 x".as_bytes()), Some(&b"2 x"[..]));
+        assert_eq!(
+            strip_console_prefix("2023-02-14T05:30:47+09:00 2 x".as_bytes()),
+            Some(&b"2 x"[..])
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! `vpcflow`: the command line over the vpcflow crates. Every subcommand is a few lines of glue; the work is
 //! in the library crates so that the web dashboard and tests use the same code.
 
+mod capture;
 mod cat;
 mod check;
 mod conversations;
@@ -12,12 +13,11 @@ mod generate;
 mod inputs;
 mod query;
 mod ranges;
+mod simulate;
 mod stats;
 mod timeline;
 mod top;
 mod validate;
-mod capture;
-mod simulate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -60,7 +60,12 @@ fn cat_fields_choose_columns() {
 
 #[test]
 fn cat_unknown_field_says_what_was_meant() {
-    assert_cmd_snapshot!(vpcflow().args(["cat", "--fields", "scraddr", "examples/flow-logs/aws-docs.log"]));
+    assert_cmd_snapshot!(vpcflow().args([
+        "cat",
+        "--fields",
+        "scraddr",
+        "examples/flow-logs/aws-docs.log"
+    ]));
 }
 
 #[test]
