@@ -23,4 +23,9 @@ python3 -m pip install --quiet --disable-pip-version-check duckdb==2.0.0
 # port; under CI=true a missing moto fails them).
 python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
 
+# The live capture test builds network namespaces with iproute2 (as root; elsewhere it prints why it skips).
+if ! command -v ip >/dev/null && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq iproute2
+fi
+
 cargo test --workspace --locked
