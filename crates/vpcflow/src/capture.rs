@@ -71,6 +71,10 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     max_flows: usize,
 
+    /// Deliver the records as AWS does instead of printing them (`--to s3://…`, `dir:…`, `logs:…`).
+    #[command(flatten)]
+    delivery: crate::deliver::DeliveryArgs,
+
     /// `text` is AWS's own format with a header line (as in S3 objects); `json` is JSON Lines keyed by Athena's
     /// column names, as `vpcflow cat --output json` writes.
     #[arg(long, short, value_enum, default_value_t = OutputArg::Text)]
@@ -115,6 +119,47 @@ impl From<TrafficArg> for TrafficType {
 pub enum OutputArg {
     Text,
     Json,
+}
+
+/// Where produced records go: printed (`--output`), or delivered as AWS delivers them (`--to`).
+pub enum Records<W: Write> {
+    /// Printed on stdout.
+    Print(RecordWriter<W>),
+    /// Delivered to S3, CloudWatch Logs or an S3 layout directory.
+    Deliver(crate::deliver::Sink, Format),
+}
+
+impl<W: Write> Records<W> {
+    /// Opens the delivery of `--to`, or prints to `out` without it.
+    pub fn open(
+        delivery: &crate::deliver::DeliveryArgs,
+        account: Option<String>,
+        region: Option<String>,
+        output: OutputArg,
+        format: &Format,
+        out: W,
+    ) -> anyhow::Result<Records<W>> {
+        Ok(match delivery.open(account, region)? {
+            Some(sink) => Records::Deliver(sink, format.clone()),
+            None => Records::Print(RecordWriter::new(output, format, out)),
+        })
+    }
+
+    /// Takes a batch of records.
+    pub fn write(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
+        match self {
+            Records::Print(w) => w.write(batch),
+            Records::Deliver(sink, format) => sink.deliver(batch, format),
+        }
+    }
+
+    /// Flushes or finishes the delivery; the exit code says whether records were left in the spool.
+    pub fn finish(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Records::Print(w) => w.finish().map(|()| ExitCode::SUCCESS),
+            Records::Deliver(sink, _) => sink.finish(ExitCode::SUCCESS),
+        }
+    }
 }
 
 /// Prints batches as AWS text (header line first) or JSON Lines.
@@ -237,11 +282,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         table = table.with_verdicts(ModelVerdicts::new(m));
     }
     let stdout = std::io::stdout();
-    let mut writer = RecordWriter::new(
+    let mut writer = Records::open(
+        &args.delivery,
+        args.account.clone(),
+        args.region.clone(),
         args.output,
         &format,
         BufWriter::with_capacity(1 << 16, stdout.lock()),
-    );
+    )?;
     let frames = if let Some(path) = &args.pcap {
         let file = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
         let mut source = PcapSource::new(std::io::BufReader::with_capacity(1 << 20, file))
@@ -257,7 +305,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         run_live::<anyhow::Error>(&opts, &mut table, |b| writer.write(&b))?
     };
-    writer.finish()?;
     eprintln!("{}", summary(Some(&frames), &table.stats()));
-    Ok(ExitCode::SUCCESS)
+    writer.finish()
 }

@@ -1,6 +1,6 @@
 //! `vpcflow simulate`: the records AWS would write for a modelled VPC and a traffic scenario.
 
-use crate::capture::{OutputArg, RecordWriter, summary};
+use crate::capture::{OutputArg, Records, summary};
 use anyhow::Context;
 use std::io::BufWriter;
 use std::path::PathBuf;
@@ -27,6 +27,10 @@ pub struct Args {
     /// `text` is AWS's own format with a header line; `json` is JSON Lines keyed by Athena's column names.
     #[arg(long, short, value_enum, default_value_t = OutputArg::Text)]
     output: OutputArg,
+
+    /// Deliver the records as AWS does instead of printing them (`--to s3://…`, `dir:…`, `logs:…`).
+    #[command(flatten)]
+    delivery: crate::deliver::DeliveryArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -52,11 +56,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let format = sim.format().clone();
     let (batches, stats) = sim.run();
     let stdout = std::io::stdout();
-    let mut writer = RecordWriter::new(args.output, &format, BufWriter::new(stdout.lock()));
+    let mut writer = Records::open(
+        &args.delivery,
+        None,
+        None,
+        args.output,
+        &format,
+        BufWriter::new(stdout.lock()),
+    )?;
     for b in &batches {
         writer.write(b)?;
     }
-    writer.finish()?;
     eprintln!("{}", summary(None, &stats));
-    Ok(ExitCode::SUCCESS)
+    writer.finish()
 }

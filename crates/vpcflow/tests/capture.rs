@@ -157,3 +157,48 @@ fn simulate_a_scenario_with_a_mistake() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nowhere"), "{err}");
 }
+
+/// `--to` delivers what would have been printed: a scenario delivered as an S3 layout directory reads back as
+/// the same records.
+#[test]
+fn simulate_delivers_what_it_would_print() {
+    let bin = insta_cmd::get_cargo_bin("vpcflow");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let scenario = root.join("examples/scenarios/exp3-http-allowed.yaml");
+    let out = tempfile::tempdir().unwrap();
+    let printed = std::process::Command::new(&bin)
+        .arg("simulate")
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    assert!(printed.status.success());
+    let delivered = std::process::Command::new(&bin)
+        .arg("simulate")
+        .arg(&scenario)
+        .arg("--to")
+        .arg(format!("dir:{}", out.path().display()))
+        .args(["--layout", "hive"])
+        .output()
+        .unwrap();
+    assert!(
+        delivered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&delivered.stderr)
+    );
+    let read_back = std::process::Command::new(&bin)
+        .args(["cat", "-o", "aws"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let lines = |b: &[u8]| {
+        let mut v: Vec<String> = String::from_utf8_lossy(b)
+            .lines()
+            .skip(1)
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    assert!(!lines(&printed.stdout).is_empty());
+    assert_eq!(lines(&printed.stdout), lines(&read_back.stdout));
+}
