@@ -258,18 +258,9 @@ fn parse_net(text: &str) -> Option<IpNet> {
         .or_else(|| parse_ip(text).map(IpNet::from))
 }
 
-/// RFC 1918 and the RFC 6598 shared space (both usable as VPC CIDRs), and IPv6 unique local addresses.
+/// RFC 1918, the RFC 6598 shared space and IPv6 unique local addresses: the one definition every crate uses.
 fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_private() || (o[0] == 100 && (o[1] & 0xc0) == 64)
-        }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_private(IpAddr::V4(v4)),
-            None => (v6.segments()[0] & 0xfe00) == 0xfc00,
-        },
-    }
+    vpcflow_record::AddrScope::of(ip).is_private()
 }
 
 #[cfg(test)]
