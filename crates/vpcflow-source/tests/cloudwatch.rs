@@ -7,15 +7,10 @@
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Int32Type, Int64Type};
 use std::path::{Path, PathBuf};
-use vpcflow_source::{
-    Batch, FileSummary, Input, Item, Problem, ProblemKind, ReadOptions, Shape, read_input,
-};
+use vpcflow_source::{FileSummary, Input, ProblemKind, ReadOptions, Shape, read_input};
 
-struct Read {
-    batches: Vec<Batch>,
-    problems: Vec<Problem>,
-    done: Vec<FileSummary>,
-}
+mod common;
+use common::{Read, read, read_with, strs};
 
 impl Read {
     fn problems(&self) -> Vec<String> {
@@ -85,31 +80,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/cloudwatch")
         .join(name)
-}
-
-fn read_with(path: &Path, opts: &ReadOptions) -> Read {
-    let mut read = Read {
-        batches: Vec::new(),
-        problems: Vec::new(),
-        done: Vec::new(),
-    };
-    read_input(&Input::Path(path.to_path_buf()), opts, &mut |item| {
-        match item {
-            Item::Batch(b) => read.batches.push(b),
-            Item::Problem(p) => read.problems.push(p),
-            Item::Done(s) => read.done.push(s),
-        }
-        true
-    });
-    read
-}
-
-fn read(path: &Path) -> Read {
-    read_with(path, &ReadOptions::default())
-}
-
-fn strs(values: &[Option<&str>]) -> Vec<Option<String>> {
-    values.iter().map(|v| v.map(str::to_string)).collect()
 }
 
 fn text_file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {

@@ -13,16 +13,10 @@ use parquet::file::properties::WriterProperties;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use vpcflow_source::{
-    Batch, Column, Extra, FileSummary, Input, Item, Problem, ProblemKind, ReadOptions, Shape,
-    read_input,
-};
+use vpcflow_source::{Column, Extra, FileSummary, ProblemKind, ReadOptions, Shape};
 
-struct Read {
-    batches: Vec<Batch>,
-    problems: Vec<Problem>,
-    done: Vec<FileSummary>,
-}
+mod common;
+use common::{Read, read, read_with, strs};
 
 impl Read {
     fn problems(&self) -> Vec<String> {
@@ -100,31 +94,6 @@ impl Read {
             .flat_map(|a| a.as_primitive::<Int32Type>().iter().collect::<Vec<_>>())
             .collect()
     }
-}
-
-fn read_with(path: &Path, opts: &ReadOptions) -> Read {
-    let mut read = Read {
-        batches: Vec::new(),
-        problems: Vec::new(),
-        done: Vec::new(),
-    };
-    read_input(&Input::Path(path.to_path_buf()), opts, &mut |item| {
-        match item {
-            Item::Batch(b) => read.batches.push(b),
-            Item::Problem(p) => read.problems.push(p),
-            Item::Done(s) => read.done.push(s),
-        }
-        true
-    });
-    read
-}
-
-fn read(path: &Path) -> Read {
-    read_with(path, &ReadOptions::default())
-}
-
-fn strs(values: &[Option<&str>]) -> Vec<Option<String>> {
-    values.iter().map(|v| v.map(str::to_string)).collect()
 }
 
 fn parquet_bytes(columns: Vec<(&str, ArrayRef)>, compression: Compression) -> Vec<u8> {
