@@ -94,11 +94,13 @@ pub(crate) fn inflate(data: &[u8], held: &mut Reservation) -> Inflated {
         return done;
     };
     let last_len = u32::from_le_bytes(last_len) as usize;
-    if last_len > MAX_OUTPUT || !held.grow(last_len) {
+    // Deflate writes at most 258 bytes in 2 bits, so a larger length is not true of a single member.
+    let first_guess = last_len.min(data.len().saturating_mul(1032));
+    if last_len > MAX_OUTPUT || !held.grow(first_guess) {
         return done;
     }
     // Zeroed memory from the allocator: for a buffer this size, fresh pages that cost nothing until written.
-    let mut text = vec![0u8; last_len];
+    let mut text = vec![0u8; first_guess];
     let mut written = 0;
     let mut scan_budget = data.len().saturating_mul(SCAN_PASSES);
     let mut decompressor = libdeflater::Decompressor::new();
