@@ -7,6 +7,7 @@
 
 pub mod cloudwatch;
 pub mod columns;
+mod gunzip;
 pub mod layout;
 pub mod parquet;
 mod read;

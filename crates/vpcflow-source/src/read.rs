@@ -1,5 +1,6 @@
 //! Opening inputs, telling what they hold, and reading many of them on every core in order.
 
+use crate::gunzip::Reservation;
 use crate::layout::Partitions;
 use crate::{FileSummary, Input, Item, Problem, ProblemKind, ReadOptions};
 use std::io::{BufRead, BufReader, Read};
@@ -60,11 +61,18 @@ pub fn read_input(input: &Input, opts: &ReadOptions, emit: &mut dyn FnMut(Item) 
         Input::Stdin => Partitions::default(),
         Input::Memory { name, .. } => Partitions::from_key(name),
     };
-    let reader: Box<dyn Read + Send> = match input {
-        Input::Stdin => Box::new(std::io::stdin()),
-        Input::Memory { data, .. } => Box::new(std::io::Cursor::new(data.clone())),
+    // The size, when the input is a regular file or bytes in memory: gzip'd objects that fit are inflated whole.
+    let (reader, size): (Box<dyn Read + Send>, Option<u64>) = match input {
+        Input::Stdin => (Box::new(std::io::stdin()), None),
+        Input::Memory { data, .. } => (
+            Box::new(std::io::Cursor::new(data.clone())),
+            Some(data.len() as u64),
+        ),
         Input::Path(p) => match std::fs::File::open(p) {
-            Ok(f) => Box::new(f),
+            Ok(f) => {
+                let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+                (Box::new(f), size)
+            }
             Err(e) => return fail(&name, format!("cannot open: {e}"), emit),
         },
     };
@@ -74,12 +82,71 @@ pub fn read_input(input: &Input, opts: &ReadOptions, emit: &mut dyn FnMut(Item) 
         Err(e) => return fail(&name, format!("cannot read: {e}"), emit),
     };
     if head.starts_with(&GZIP_MAGIC) {
-        // Multi-member: Firehose concatenates gzip members, and `cat a.gz b.gz` is valid gzip too.
-        let inner = BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(reader));
-        dispatch(inner, input, name, partitions, opts, emit);
+        // Held until the text is read: the budget the whole-buffer inflation took.
+        let (text, _held) = match gunzip(input, reader, size) {
+            Ok(inflated) => inflated,
+            Err(e) => return fail(&name, format!("cannot read: {e}"), emit),
+        };
+        dispatch(text, input, name, partitions, opts, emit);
     } else {
         dispatch(reader, input, name, partitions, opts, emit);
     }
+}
+
+/// The text of a gzip'd input. An object that fits in memory (and in the budget shared by all threads) is inflated
+/// whole with libdeflate, member by member; stdin, big objects, and the members libdeflate leaves (truncated,
+/// corrupt, unusual) are streamed through flate2, so what is read and the errors met are the same either way.
+/// Multi-member: Firehose concatenates gzip members, and `cat a.gz b.gz` is valid gzip too.
+fn gunzip(
+    input: &Input,
+    mut reader: BufReader<Box<dyn Read + Send>>,
+    size: Option<u64>,
+) -> std::io::Result<(Box<dyn BufRead + Send>, Reservation)> {
+    let stream = |compressed: Box<dyn BufRead + Send>| -> Box<dyn BufRead + Send> {
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::bufread::MultiGzDecoder::new(compressed),
+        ))
+    };
+    let whole = size
+        .and_then(|s| usize::try_from(s).ok())
+        .filter(|&s| s <= crate::gunzip::MAX_INPUT);
+    let Some(size) = whole else {
+        return Ok((stream(Box::new(reader)), Reservation::default()));
+    };
+    let (data, mut held) = match input {
+        // Already in memory: not counted again.
+        Input::Memory { data, .. } => (data.clone(), Reservation::default()),
+        _ => {
+            let Some(held) = Reservation::take(size) else {
+                return Ok((stream(Box::new(reader)), Reservation::default()));
+            };
+            let mut data = Vec::with_capacity(size);
+            (&mut reader).take(size as u64).read_to_end(&mut data)?;
+            if data.len() == size && !reader.fill_buf()?.is_empty() {
+                // The file grew while it was read.
+                let grown = std::io::Cursor::new(data).chain(reader);
+                return Ok((stream(Box::new(grown)), held));
+            }
+            (bytes::Bytes::from(data), held)
+        }
+    };
+    let inflated = crate::gunzip::inflate(&data, &mut held);
+    if inflated.rest == data.len() {
+        // The compressed bytes are not needed any more.
+        if !matches!(input, Input::Memory { .. }) {
+            held.shrink(data.len());
+        }
+        return Ok((Box::new(std::io::Cursor::new(inflated.text)), held));
+    }
+    let rest = stream(Box::new(std::io::Cursor::new(data.slice(inflated.rest..))));
+    if inflated.text.is_empty() {
+        return Ok((rest, held));
+    }
+    Ok((
+        Box::new(std::io::Cursor::new(inflated.text).chain(rest)),
+        held,
+    ))
 }
 
 fn dispatch(
@@ -139,9 +206,11 @@ fn is_gzip_file(path: &std::path::Path) -> bool {
         && magic == GZIP_MAGIC
 }
 
-/// The first bytes of the stream without consuming them (up to the buffer's size).
+/// The first bytes of the stream without consuming them (up to the buffer's size, at most 1 MiB: text inflated
+/// whole is one buffer).
 fn peek(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
-    Ok(reader.fill_buf()?.to_vec())
+    let buf = reader.fill_buf()?;
+    Ok(buf[..buf.len().min(1 << 20)].to_vec())
 }
 
 fn fail(name: &str, message: String, emit: &mut dyn FnMut(Item) -> bool) {
@@ -241,4 +310,178 @@ pub fn read_all(
         let (lock, _) = &*slots;
         lock.lock().unwrap().clear();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+
+    /// What a read produced, comparable.
+    #[derive(Debug, PartialEq)]
+    enum Seen {
+        Batch(arrow::record_batch::RecordBatch, Vec<u64>),
+        Problem(Problem),
+        Done(FileSummary),
+    }
+
+    fn collect(items: &mut Vec<Seen>) -> impl FnMut(Item) -> bool + '_ {
+        |item| {
+            items.push(match item {
+                Item::Batch(b) => Seen::Batch(b.data, b.positions),
+                Item::Problem(p) => Seen::Problem(p),
+                Item::Done(s) => Seen::Done(s),
+            });
+            true
+        }
+    }
+
+    fn opts() -> ReadOptions {
+        ReadOptions {
+            batch_size: 7,
+            ..ReadOptions::default()
+        }
+    }
+
+    fn memory(data: &[u8]) -> Input {
+        Input::Memory {
+            name: "object.gz".into(),
+            data: bytes::Bytes::copy_from_slice(data),
+        }
+    }
+
+    /// As the reader did before libdeflate: everything streamed through flate2.
+    fn streamed(data: &[u8]) -> Vec<Seen> {
+        assert!(data.starts_with(&GZIP_MAGIC));
+        let input = memory(data);
+        let mut items = Vec::new();
+        let reader: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(data.to_vec()));
+        let reader = BufReader::with_capacity(1 << 16, reader);
+        let inner = BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(reader));
+        let name = input.display_name();
+        let partitions = Partitions::from_key(&name);
+        dispatch(
+            inner,
+            &input,
+            name,
+            partitions,
+            &opts(),
+            &mut collect(&mut items),
+        );
+        items
+    }
+
+    /// As the reader does now, from memory and from a file.
+    fn read(data: &[u8]) -> Vec<Seen> {
+        let mut items = Vec::new();
+        read_input(&memory(data), &opts(), &mut collect(&mut items));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("object.gz");
+        std::fs::write(&path, data).unwrap();
+        let mut from_file = Vec::new();
+        read_input(
+            &Input::Path(path.clone()),
+            &opts(),
+            &mut collect(&mut from_file),
+        );
+        // The file's name differs; what was read does not.
+        let name = path.display().to_string();
+        for seen in &mut from_file {
+            match seen {
+                Seen::Problem(p) => p.location = p.location.replace(&name, "object.gz"),
+                Seen::Done(s) => s.name = s.name.replace(&name, "object.gz"),
+                Seen::Batch(..) => {}
+            }
+        }
+        assert!(items == from_file);
+        items
+    }
+
+    fn gzip(text: &[u8]) -> Vec<u8> {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        gz.write_all(text).unwrap();
+        gz.finish().unwrap()
+    }
+
+    fn records(n: usize) -> Vec<u8> {
+        let mut out = b"version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes \
+                        start end action log-status\n"
+            .to_vec();
+        for i in 0..n {
+            writeln!(
+                out,
+                "2 123456789012 eni-1235b8ca12345{:04} 172.31.{}.{} 10.0.0.{} {} 443 6 20 4249 1418530010 \
+                 1418530070 {} OK",
+                i % 10_000,
+                i % 256,
+                (i * 7) % 256,
+                i % 200,
+                1024 + i % 60_000,
+                if i % 3 == 0 { "REJECT" } else { "ACCEPT" }
+            )
+            .unwrap();
+        }
+        out
+    }
+
+    #[track_caller]
+    fn same_as_streamed(data: &[u8], what: &str) {
+        let (now, before) = (read(data), streamed(data));
+        assert!(now == before, "{what}: {now:?}\n!=\n{before:?}");
+    }
+
+    #[test]
+    fn gzip_reads_as_it_did_when_streamed() {
+        let one = gzip(&records(3000));
+        same_as_streamed(&one, "one member");
+        let two = [gzip(&records(500)), gzip(b"\n"), gzip(&records(20))].concat();
+        same_as_streamed(&two, "several members");
+        same_as_streamed(
+            &[one.clone(), one.clone()].concat(),
+            "the same member twice",
+        );
+        for tail in [
+            &b"\0\0\0\0"[..],
+            b"\x1f\x8b\x08\0\0\0\0\0\0\0",
+            b"text after it\n",
+        ] {
+            same_as_streamed(&[&one[..], tail].concat(), "garbage after it");
+        }
+        same_as_streamed(&gzip(b""), "empty");
+    }
+
+    #[test]
+    fn truncated_gzip_reads_as_it_did_when_streamed() {
+        let first = gzip(&records(300));
+        let data = [first.clone(), gzip(&records(1000))].concat();
+        // Cut in the second member where the last four bytes, read as a length, are under the limit: the first
+        // member is inflated whole, the second streamed after it. Elsewhere everything is streamed.
+        let chained = (first.len() + 20..data.len())
+            .filter(|&cut| u32::from_le_bytes(data[cut - 4..cut].try_into().unwrap()) < 1 << 27)
+            .step_by(5)
+            .take(4);
+        for cut in (2..data.len())
+            .step_by(1009)
+            .chain(data.len() - 12..data.len())
+            .chain(chained)
+        {
+            same_as_streamed(&data[..cut], &format!("cut at {cut} of {}", data.len()));
+        }
+    }
+
+    #[test]
+    fn cloudwatch_envelopes_read_as_they_did_when_streamed() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cloudwatch/");
+        for file in [
+            "firehose-vpcflow-1-2024-01-02-03-04-05-7b1c9e2a-52d4-4f0e-9a53-1d2f3e4a5b6c.gz",
+            "subscription.json.gz",
+        ] {
+            let data = std::fs::read(format!("{dir}{file}")).unwrap();
+            for cut in 2..=data.len() {
+                same_as_streamed(&data[..cut], &format!("{file} cut at {cut}"));
+            }
+        }
+    }
 }
