@@ -333,8 +333,9 @@ pub fn digest(engine: &Engine, fields: &[Field]) -> Result<Vec<(String, u64, u64
         |batch| {
             for (i, column) in batch.columns().iter().enumerate() {
                 let (count, sum) = &mut sums[i];
-                if column.data_type() == &DataType::Utf8 {
-                    let s = column.as_string::<i32>();
+                if matches!(column.data_type(), DataType::Utf8 | DataType::Utf8View) {
+                    let s = cast(column, &DataType::Utf8)?;
+                    let s = s.as_string::<i32>();
                     for v in s.iter() {
                         *count += u64::from(v.is_some());
                         *sum = sum.wrapping_add(hash_of(&v));

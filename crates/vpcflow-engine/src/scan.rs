@@ -13,12 +13,15 @@
 
 use crate::schema::days_from_civil;
 use arrow::array::{
-    ArrayRef, Date32Array, RecordBatch, RecordBatchOptions, StringArray, new_null_array,
+    ArrayRef, Date32Array, RecordBatch, RecordBatchOptions, StringViewArray, new_null_array,
 };
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, SchemaRef};
+use arrow::datatypes::{Field as ArrowField, Schema};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
@@ -532,8 +535,8 @@ fn read_plain_parquet(
         Ok(f) => f,
         Err(e) => return fail(format!("cannot open: {e}"), &mut summary, emit),
     };
-    let builder = match ParquetRecordBatchReaderBuilder::try_new(file) {
-        Ok(b) => b,
+    let builder = match view_metadata(&file) {
+        Ok(metadata) => ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata),
         Err(e) => {
             return fail(
                 format!("not a readable Parquet file ({e})"),
@@ -591,7 +594,7 @@ fn read_plain_parquet(
             .iter()
             .map(|c| match c {
                 Column::Field(f) => {
-                    let ty = f.kind().data_type();
+                    let ty = crate::schema::column_type(c);
                     match batch.schema().index_of(f.column()) {
                         Ok(i) => {
                             let a = batch.column(i);
@@ -633,6 +636,31 @@ fn read_plain_parquet(
     emit(Item::Done(summary));
 }
 
+/// The file's metadata, with its text columns to be decoded as `Utf8View` (the engine's text type): the
+/// reader then points views into the decoded pages instead of copying every string.
+fn view_metadata(file: &std::fs::File) -> parquet::errors::Result<ArrowReaderMetadata> {
+    let plain = ArrowReaderMetadata::load(file, ArrowReaderOptions::new())?;
+    let fields: Vec<ArrowField> = plain
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 => {
+                f.as_ref().clone().with_data_type(DataType::Utf8View)
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    let schema = Arc::new(Schema::new_with_metadata(
+        fields,
+        plain.schema().metadata().clone(),
+    ));
+    ArrowReaderMetadata::try_new(
+        plain.metadata().clone(),
+        ArrowReaderOptions::new().with_schema(schema),
+    )
+}
+
 /// A constant column from the key or path.
 pub(crate) fn extra_array(
     extra: vpcflow_source::Extra,
@@ -655,7 +683,7 @@ pub(crate) fn extra_array(
         }
         Extra::Path => Some(path.to_string()),
     };
-    Arc::new(StringArray::from(vec![value.as_deref(); rows]))
+    Arc::new(StringViewArray::from(vec![value.as_deref(); rows]))
 }
 
 #[cfg(test)]
