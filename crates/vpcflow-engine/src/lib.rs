@@ -12,6 +12,7 @@
 
 pub mod export;
 pub mod filter;
+pub mod prune;
 pub mod reports;
 pub mod scan;
 pub mod schema;

@@ -11,6 +11,7 @@
 //! names and plain types (what AWS delivers and `vpcflow convert` writes) is read straight into Arrow, which is
 //! what makes querying a converted tree fast; any other Parquet goes through the checking reader.
 
+use crate::prune::{Predicate, prune};
 use crate::schema::days_from_civil;
 use arrow::array::{
     ArrayRef, Date32Array, RecordBatch, RecordBatchOptions, StringViewArray, new_null_array,
@@ -22,6 +23,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
+use parquet::file::metadata::PageIndexPolicy;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
@@ -134,6 +136,10 @@ pub struct ScanSpec {
     pub columns: Vec<String>,
     /// Rows per batch.
     pub batch_size: usize,
+    /// Filters the query applies to the rows, for skipping Parquet row groups and pages that cannot match
+    /// (hints: the query still applies its filter to every row read).
+    #[serde(default)]
+    pub filters: Vec<Predicate>,
 }
 
 /// Looks at an input's first bytes to learn its shape and fields. Never fails: an input it cannot make sense of
@@ -392,7 +398,14 @@ pub(crate) fn read_partition(
                     Piece::RowGroups(g) => Some(g.clone()),
                     _ => None,
                 };
-                read_plain_parquet(&probe.path, groups, &columns, spec.batch_size, &mut on_item);
+                read_plain_parquet(
+                    &probe.path,
+                    groups,
+                    &columns,
+                    &spec.filters,
+                    spec.batch_size,
+                    &mut on_item,
+                );
             }
             (Shape::PlainText { header }, Piece::Bytes { start, end }) => {
                 let opts = ReadOptions {
@@ -514,6 +527,7 @@ fn read_plain_parquet(
     path: &str,
     row_groups: Option<Vec<usize>>,
     columns: &[Column],
+    filters: &[Predicate],
     batch_size: usize,
     emit: &mut dyn FnMut(Item) -> bool,
 ) {
@@ -535,8 +549,8 @@ fn read_plain_parquet(
         Ok(f) => f,
         Err(e) => return fail(format!("cannot open: {e}"), &mut summary, emit),
     };
-    let builder = match view_metadata(&file) {
-        Ok(metadata) => ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata),
+    let metadata = match view_metadata(&file, !filters.is_empty()) {
+        Ok(m) => m,
         Err(e) => {
             return fail(
                 format!("not a readable Parquet file ({e})"),
@@ -545,6 +559,18 @@ fn read_plain_parquet(
             );
         }
     };
+    let groups = row_groups.unwrap_or_else(|| (0..metadata.metadata().num_row_groups()).collect());
+    // Every row of the piece counts as read, including those its statistics let us skip.
+    let piece_rows: u64 = groups
+        .iter()
+        .map(|g| metadata.metadata().row_group(*g).num_rows().max(0) as u64)
+        .sum();
+    let (groups, selection) = if filters.is_empty() {
+        (groups, None)
+    } else {
+        prune(&metadata, groups, filters)
+    };
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
     let file_schema = builder.schema().clone();
     // Root index in the file of each wanted field, and the position of each output column in the projected batch.
     let mut roots: Vec<usize> = Vec::new();
@@ -560,9 +586,10 @@ fn read_plain_parquet(
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
     let mut builder = builder
         .with_projection(mask)
-        .with_batch_size(batch_size.max(1));
-    if let Some(groups) = row_groups {
-        builder = builder.with_row_groups(groups);
+        .with_batch_size(batch_size.max(1))
+        .with_row_groups(groups);
+    if let Some(selection) = selection {
+        builder = builder.with_row_selection(selection);
     }
     let reader = match builder.build() {
         Ok(r) => r,
@@ -633,13 +660,26 @@ fn read_plain_parquet(
             return;
         }
     }
+    summary.records = piece_rows;
     emit(Item::Done(summary));
 }
 
 /// The file's metadata, with its text columns to be decoded as `Utf8View` (the engine's text type): the
 /// reader then points views into the decoded pages instead of copying every string.
-fn view_metadata(file: &std::fs::File) -> parquet::errors::Result<ArrowReaderMetadata> {
-    let plain = ArrowReaderMetadata::load(file, ArrowReaderOptions::new())?;
+/// With `page_index`, the page index (per-page statistics and offsets) is loaded too, for skipping pages.
+fn view_metadata(
+    file: &std::fs::File,
+    page_index: bool,
+) -> parquet::errors::Result<ArrowReaderMetadata> {
+    let policy = if page_index {
+        PageIndexPolicy::Optional
+    } else {
+        PageIndexPolicy::Skip
+    };
+    let plain = ArrowReaderMetadata::load(
+        file,
+        ArrowReaderOptions::new().with_page_index_policy(policy),
+    )?;
     let fields: Vec<ArrowField> = plain
         .schema()
         .fields()
@@ -657,7 +697,9 @@ fn view_metadata(file: &std::fs::File) -> parquet::errors::Result<ArrowReaderMet
     ));
     ArrowReaderMetadata::try_new(
         plain.metadata().clone(),
-        ArrowReaderOptions::new().with_schema(schema),
+        ArrowReaderOptions::new()
+            .with_schema(schema)
+            .with_page_index_policy(policy),
     )
 }
 

@@ -6,6 +6,7 @@
 //! work) and hands batches over a small bounded channel, so memory stays bounded however large the input: a
 //! partition's reader is at most a couple of batches ahead of the query.
 
+use crate::prune::Predicate;
 use crate::scan::{Observer, Probe, ScanSpec, Stopped, plan, read_partition};
 use crate::schema::{schema_of, table_columns, table_fields};
 use arrow::datatypes::SchemaRef;
@@ -16,7 +17,7 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::TableType;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
@@ -83,7 +84,15 @@ impl FlowsTable {
             format: self.format.as_ref().map(|f| f.header_line()),
             columns: columns.iter().map(|c| c.name().to_string()).collect(),
             batch_size,
+            filters: Vec::new(),
         }
+    }
+
+    /// Whether any input is Parquet read directly (the only reader that uses pushed filters).
+    fn has_parquet(&self) -> bool {
+        self.probes
+            .iter()
+            .any(|p| matches!(p.shape, crate::scan::Shape::Parquet { .. }))
     }
 }
 
@@ -128,7 +137,7 @@ impl TableProvider for FlowsTable {
         &self,
         state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let columns: Vec<Column> = match projection {
@@ -136,8 +145,29 @@ impl TableProvider for FlowsTable {
             None => self.columns.clone(),
         };
         let config = state.config();
-        let spec = self.scan_spec(&columns, config.target_partitions(), config.batch_size());
+        let mut spec = self.scan_spec(&columns, config.target_partitions(), config.batch_size());
+        if self.has_parquet() {
+            spec.filters = filters.iter().filter_map(Predicate::from_expr).collect();
+        }
         Ok(Arc::new(FlowsExec::new(spec, self.observer.clone())))
+    }
+
+    /// Comparisons of fields with constants are offered to the scan, which may skip Parquet row groups and
+    /// pages that cannot match; DataFusion still filters every row read (`Inexact`).
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if self.has_parquet() && Predicate::from_expr(f).is_some() {
+                    TableProviderFilterPushDown::Inexact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
     }
 }
 
@@ -195,7 +225,17 @@ impl DisplayAs for FlowsExec {
             self.spec.partitions.len(),
             pieces,
             self.spec.columns.join(", ")
-        )
+        )?;
+        if !self.spec.filters.is_empty() {
+            let filters: Vec<String> = self
+                .spec
+                .filters
+                .iter()
+                .map(crate::prune::Predicate::to_string)
+                .collect();
+            write!(f, ", skip_by_statistics=[{}]", filters.join(", "))?;
+        }
+        Ok(())
     }
 }
 
