@@ -22,8 +22,8 @@ use crate::Engine;
 use crate::reports::ident;
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray};
 use arrow::compute::{
-    SortColumn, SortOptions, cast, concat_batches, filter_record_batch, lexsort_to_indices,
-    take_record_batch,
+    SortColumn, SortOptions, cast, concat, filter_record_batch, interleave_record_batch,
+    lexsort_to_indices,
 };
 use arrow::datatypes::{DataType, Field as ArrowField, Int64Type, Schema, SchemaRef};
 use datafusion::common::{DataFusionError, Result};
@@ -45,7 +45,10 @@ const ROW_GROUP_ROWS: usize = 256 * 1024;
 
 /// Bytes of gathered rows a partition holds at most, over all its open writers: past it, the writer holding
 /// the most writes its row group early (bounds memory for wide formats and many open keys).
-const GATHERED_BYTES: usize = 64 << 20;
+const GATHERED_BYTES: usize = 32 << 20;
+
+/// Rows written to the Parquet writer at once (a slice of a sorted row group).
+const WRITE_ROWS: usize = 32 * 1024;
 
 /// The order of rows within each row group (ascending, nulls last): the verdict, then the conversation's
 /// addresses, then time. Fields the input lacks are left out.
@@ -308,12 +311,18 @@ impl Open {
         if self.gathered.is_empty() {
             return Ok(());
         }
-        let batch = concat_batches(&self.gathered[0].schema(), &self.gathered)?;
-        self.gathered.clear();
+        let gathered = std::mem::take(&mut self.gathered);
         self.rows = 0;
         self.bytes = 0;
-        let batch = sorted(&batch, sort_by)?;
-        self.writer.write(&batch)?;
+        // Sort the row numbers by the sort columns alone, then write the rows in that order a slice at a
+        // time, so that no second copy of the whole row group is made.
+        let order = sorted_order(&gathered, sort_by)?;
+        let batches: Vec<&RecordBatch> = gathered.iter().collect();
+        for slice in order.chunks(WRITE_ROWS) {
+            let part = interleave_record_batch(&batches, slice)?;
+            self.writer.write(&part)?;
+        }
+        drop(gathered);
         self.writer.flush()?;
         Ok(())
     }
@@ -325,23 +334,35 @@ impl Open {
     }
 }
 
-/// The rows of `batch` ordered by the columns `sort_by` (ascending, nulls last).
-fn sorted(batch: &RecordBatch, sort_by: &[usize]) -> Result<RecordBatch> {
-    if sort_by.is_empty() || batch.num_rows() < 2 {
-        return Ok(batch.clone());
+/// The rows of `batches` as (batch, row) pairs, ordered by the columns `sort_by` (ascending, nulls last).
+fn sorted_order(batches: &[RecordBatch], sort_by: &[usize]) -> Result<Vec<(usize, usize)>> {
+    let mut rows: Vec<(usize, usize)> = batches
+        .iter()
+        .enumerate()
+        .flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| (b, r)))
+        .collect();
+    if sort_by.is_empty() || rows.len() < 2 {
+        return Ok(rows);
     }
     let columns: Vec<SortColumn> = sort_by
         .iter()
-        .map(|i| SortColumn {
-            values: batch.column(*i).clone(),
-            options: Some(SortOptions {
-                descending: false,
-                nulls_first: false,
-            }),
+        .map(|i| {
+            let parts: Vec<&dyn Array> = batches.iter().map(|b| b.column(*i).as_ref()).collect();
+            Ok(SortColumn {
+                values: concat(&parts)?,
+                options: Some(SortOptions {
+                    descending: false,
+                    nulls_first: false,
+                }),
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let indices = lexsort_to_indices(&columns, None)?;
-    Ok(take_record_batch(batch, &indices)?)
+    let all = rows.clone();
+    for (slot, i) in rows.iter_mut().zip(indices.values().iter()) {
+        *slot = all[*i as usize];
+    }
+    Ok(rows)
 }
 
 /// Per row, the Hive key path it belongs under. Columns `n..n + 6` of `batch` are the input's key columns
@@ -471,4 +492,38 @@ fn hash_of<T: Hash>(value: &T) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     value.hash(&mut h);
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::Int64Array;
+
+    #[test]
+    fn rows_of_several_batches_are_ordered_with_nulls_last() {
+        let schema = Arc::new(Schema::new(vec![
+            ArrowField::new("action", DataType::Utf8, true),
+            ArrowField::new("start", DataType::Int64, true),
+        ]));
+        let batch = |actions: Vec<Option<&str>>, starts: Vec<i64>| {
+            RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(StringArray::from(actions)),
+                    Arc::new(Int64Array::from(starts)),
+                ],
+            )
+            .unwrap()
+        };
+        let batches = [
+            batch(vec![Some("REJECT"), None, Some("ACCEPT")], vec![3, 1, 2]),
+            batch(vec![Some("ACCEPT"), Some("REJECT")], vec![1, 0]),
+        ];
+        let order = sorted_order(&batches, &[0, 1]).unwrap();
+        assert_eq!(order, [(1, 0), (0, 2), (1, 1), (0, 0), (0, 1)]);
+        let refs: Vec<&RecordBatch> = batches.iter().collect();
+        let out = interleave_record_batch(&refs, &order).unwrap();
+        assert_eq!(out.num_rows(), 5);
+        assert!(out.column(0).is_null(4));
+    }
 }
