@@ -164,11 +164,18 @@ pub fn probe(path: &str) -> Probe {
     head.truncate(n);
     if head.starts_with(&[0x1f, 0x8b]) {
         out.gzip = true;
-        let mut inner = vec![0u8; 64 << 10];
+        // Only the first line (the header, if any) is wanted: inflate until it ends, not a fixed amount.
         let _ = file.seek(SeekFrom::Start(0));
-        let mut decoder = flate2::read::MultiGzDecoder::new(file);
-        let n = read_up_to(&mut decoder, &mut inner);
-        inner.truncate(n);
+        let mut decoder =
+            flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(8 << 10, file));
+        let mut inner = Vec::with_capacity(4 << 10);
+        let mut chunk = [0u8; 1 << 10];
+        while inner.len() < 64 << 10 && !inner.contains(&b'\n') {
+            match decoder.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => inner.extend_from_slice(&chunk[..n]),
+            }
+        }
         out.fields = header_fields(&inner);
         return out;
     }
