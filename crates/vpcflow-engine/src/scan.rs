@@ -340,11 +340,12 @@ pub type Observer = Arc<dyn Fn(ScanEvent<'_>) -> bool + Send + Sync>;
 #[error("stopped at the first problem")]
 pub struct Stopped;
 
-/// Reads one partition's pieces, handing batches of `schema` to `send`; `send` returns `false` when nobody wants
-/// more. Returns `Err(Stopped)` when the observer stopped the scan.
-pub(crate) fn read_partition(
+/// Reads `pieces` of `spec` in turn (a partition's own, or with work sharing whatever it claims), handing batches
+/// of `schema` to `send`; `send` returns `false` when nobody wants more. Returns `Err(Stopped)` when the observer
+/// stopped the scan.
+pub(crate) fn read_pieces<'a>(
     spec: &ScanSpec,
-    partition: usize,
+    pieces: impl Iterator<Item = &'a ScanPiece>,
     schema: &SchemaRef,
     observer: Option<&Observer>,
     send: &mut dyn FnMut(RecordBatch) -> bool,
@@ -358,12 +359,7 @@ pub(crate) fn read_partition(
     let format = spec.format.as_deref().and_then(|f| Format::parse(f).ok());
     let stopped = AtomicBool::new(false);
     let mut wanted = true;
-    for piece in spec
-        .partitions
-        .get(partition)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-    {
+    for piece in pieces {
         let first = piece.is_first();
         let mut on_item = |item: Item| -> bool {
             match item {

@@ -158,3 +158,37 @@ fn counts_with_one_distinct_agree_with_the_plain_plan() {
         assert_eq!(table(&engine, q), w);
     }
 }
+
+/// A plan executed twice (same or new task context) reads every piece both times, although partitions share
+/// their pieces within an execution.
+#[test]
+fn a_plan_executed_twice_reads_everything_twice() {
+    let engine = engine();
+    let sql = "SELECT COUNT(*) AS n FROM flows";
+    let (_, once) = engine.collect(sql).unwrap();
+    let expected = arrow::util::pretty::pretty_format_batches(&once)
+        .unwrap()
+        .to_string();
+    let plan = engine
+        .block_on(async {
+            engine
+                .context()
+                .sql(sql)
+                .await?
+                .create_physical_plan()
+                .await
+        })
+        .unwrap();
+    let task = engine.context().task_ctx();
+    for context in [task.clone(), task, engine.context().task_ctx()] {
+        let batches = engine
+            .block_on(datafusion::physical_plan::collect(plan.clone(), context))
+            .unwrap();
+        assert_eq!(
+            arrow::util::pretty::pretty_format_batches(&batches)
+                .unwrap()
+                .to_string(),
+            expected
+        );
+    }
+}
