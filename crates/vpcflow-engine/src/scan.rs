@@ -39,6 +39,10 @@ const SPLIT_TEXT_AT: u64 = 48 << 20;
 const MIN_RANGE: u64 = 16 << 20;
 /// The largest byte range (bounds the memory a piece holds).
 const MAX_RANGE: u64 = 64 << 20;
+/// Rows per batch parsed from text, at least. Parsing pays a cost per batch (builders, finishing arrays), and so
+/// does each operator downstream: with 32k-row batches instead of DataFusion's 8k, top talkers over the 10M-record
+/// bench used ~12% less CPU. Parquet keeps the session's batch size (larger batches there were no faster).
+const TEXT_BATCH_ROWS: usize = 32 * 1024;
 
 /// What one input holds, learnt by looking at its first bytes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,7 +138,7 @@ pub struct ScanSpec {
     pub format: Option<String>,
     /// The columns to produce, by Athena name, in output order.
     pub columns: Vec<String>,
-    /// Rows per batch.
+    /// Rows per batch (text is parsed in batches of at least 32k rows).
     pub batch_size: usize,
     /// Filters the query applies to the rows, for skipping Parquet row groups and pages that cannot match
     /// (hints: the query still applies its filter to every row read).
@@ -418,7 +422,7 @@ pub(crate) fn read_pieces<'a>(
                         Format::from_header(header.as_bytes())
                     },
                     columns: Some(read_columns.clone()),
-                    batch_size: spec.batch_size,
+                    batch_size: spec.batch_size.max(TEXT_BATCH_ROWS),
                     ..ReadOptions::default()
                 };
                 match read_range(&probe.path, *start, *end) {
@@ -442,7 +446,7 @@ pub(crate) fn read_pieces<'a>(
                 let opts = ReadOptions {
                     format: format.clone(),
                     columns: Some(read_columns.clone()),
-                    batch_size: spec.batch_size,
+                    batch_size: spec.batch_size.max(TEXT_BATCH_ROWS),
                     ..ReadOptions::default()
                 };
                 let input = if probe.path == "-" {
