@@ -12,7 +12,9 @@
 
 pub mod export;
 pub mod filter;
+pub mod prune;
 pub mod reports;
+pub mod rules;
 pub mod scan;
 pub mod schema;
 pub mod table;
@@ -75,6 +77,7 @@ impl Engine {
         for f in udf::all() {
             ctx.register_udf(f);
         }
+        ctx.add_optimizer_rule(Arc::new(rules::CountsWithOneDistinct));
         let table = Arc::new(FlowsTable::new(paths, options.format, options.observer));
         ctx.register_table("flows", table.clone())?;
         ctx.register_table("vpc_flow_logs", table.clone())?;

@@ -44,19 +44,26 @@ pub fn table_columns(fields: &[Field]) -> Vec<Column> {
         .collect()
 }
 
+/// The Arrow type of a column in the engine. Text columns are `Utf8View` (SQL `VARCHAR`, as DataFusion's own
+/// tables have them): grouping, comparing and hashing short strings such as addresses, actions and statuses
+/// works on the 16-byte views instead of chasing offsets, and Parquet decodes into views without copying.
+pub fn column_type(column: &Column) -> DataType {
+    match column {
+        Column::Field(f) => match f.kind().data_type() {
+            DataType::Utf8 => DataType::Utf8View,
+            other => other,
+        },
+        Column::Extra(Extra::Date) => DataType::Date32,
+        Column::Extra(_) => DataType::Utf8View,
+    }
+}
+
 /// The Arrow schema of a list of columns (every column nullable: any value can be `-`).
 pub fn schema_of(columns: &[Column]) -> Schema {
     Schema::new(
         columns
             .iter()
-            .map(|c| {
-                let ty = match c {
-                    Column::Field(f) => f.kind().data_type(),
-                    Column::Extra(Extra::Date) => DataType::Date32,
-                    Column::Extra(_) => DataType::Utf8,
-                };
-                ArrowField::new(c.name(), ty, true)
-            })
+            .map(|c| ArrowField::new(c.name(), column_type(c), true))
             .collect::<Vec<_>>(),
     )
 }

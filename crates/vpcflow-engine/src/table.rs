@@ -5,8 +5,14 @@
 //! scan node runs each partition's reading on a thread of its own (reading and parsing are blocking, CPU-bound
 //! work) and hands batches over a small bounded channel, so memory stays bounded however large the input: a
 //! partition's reader is at most a couple of batches ahead of the query.
+//!
+//! In one process the partitions of an execution also share their work: a partition reads its own pieces first
+//! and then takes pieces its neighbours have not started, so a core slowed by other load does not leave the
+//! other idle at the end. Each piece is claimed once per execution. A scan built from the plain [`ScanSpec`]
+//! elsewhere (one partition per remote executor) does not share: see [`FlowsExec::sharing_work`].
 
-use crate::scan::{Observer, Probe, ScanSpec, Stopped, plan, read_partition};
+use crate::prune::Predicate;
+use crate::scan::{Observer, Probe, ScanPiece, ScanSpec, Stopped, plan, read_pieces};
 use crate::schema::{schema_of, table_columns, table_fields};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -16,7 +22,7 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::TableType;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
@@ -25,7 +31,8 @@ use datafusion::physical_plan::{
     PlanProperties, ReplaceChildrenOptions,
 };
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use vpcflow_record::{Field, Format};
 use vpcflow_source::Column;
 
@@ -83,7 +90,15 @@ impl FlowsTable {
             format: self.format.as_ref().map(|f| f.header_line()),
             columns: columns.iter().map(|c| c.name().to_string()).collect(),
             batch_size,
+            filters: Vec::new(),
         }
+    }
+
+    /// Whether any input is Parquet read directly (the only reader that uses pushed filters).
+    fn has_parquet(&self) -> bool {
+        self.probes
+            .iter()
+            .any(|p| matches!(p.shape, crate::scan::Shape::Parquet { .. }))
     }
 }
 
@@ -128,7 +143,7 @@ impl TableProvider for FlowsTable {
         &self,
         state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let columns: Vec<Column> = match projection {
@@ -136,8 +151,31 @@ impl TableProvider for FlowsTable {
             None => self.columns.clone(),
         };
         let config = state.config();
-        let spec = self.scan_spec(&columns, config.target_partitions(), config.batch_size());
-        Ok(Arc::new(FlowsExec::new(spec, self.observer.clone())))
+        let mut spec = self.scan_spec(&columns, config.target_partitions(), config.batch_size());
+        if self.has_parquet() {
+            spec.filters = filters.iter().filter_map(Predicate::from_expr).collect();
+        }
+        Ok(Arc::new(
+            FlowsExec::new(spec, self.observer.clone()).sharing_work(),
+        ))
+    }
+
+    /// Comparisons of fields with constants are offered to the scan, which may skip Parquet row groups and
+    /// pages that cannot match; DataFusion still filters every row read (`Inexact`).
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if self.has_parquet() && Predicate::from_expr(f).is_some() {
+                    TableProviderFilterPushDown::Inexact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
     }
 }
 
@@ -147,6 +185,68 @@ pub struct FlowsExec {
     schema: SchemaRef,
     observer: Option<Observer>,
     properties: Arc<PlanProperties>,
+    /// Per execution (its task context), which pieces are claimed; `None`: each partition reads its own.
+    sharing: Option<Mutex<Vec<Execution>>>,
+}
+
+/// The claims of one execution of a [`FlowsExec`].
+struct Execution {
+    context: Weak<TaskContext>,
+    claims: Arc<Claims>,
+}
+
+/// Which pieces of a scan are taken, flattened over the partitions, and which partitions have started.
+struct Claims {
+    /// Index of each partition's first piece in `taken`.
+    first: Vec<usize>,
+    taken: Vec<AtomicBool>,
+    started: Vec<AtomicBool>,
+}
+
+impl Claims {
+    fn new(spec: &ScanSpec) -> Claims {
+        let mut first = Vec::with_capacity(spec.partitions.len());
+        let mut n = 0;
+        for part in &spec.partitions {
+            first.push(n);
+            n += part.len();
+        }
+        Claims {
+            first,
+            taken: (0..n).map(|_| AtomicBool::new(false)).collect(),
+            started: (0..spec.partitions.len())
+                .map(|_| AtomicBool::new(false))
+                .collect(),
+        }
+    }
+
+    /// Whether this call took the piece (it was free).
+    fn take(&self, partition: usize, piece: usize) -> bool {
+        !self.taken[self.first[partition] + piece].swap(true, Ordering::AcqRel)
+    }
+}
+
+/// The pieces `partition` reads: its own in order, then (with `claims`) the others' from their ends, each only if
+/// no other partition has taken it.
+fn pieces_for<'a>(
+    spec: &'a ScanSpec,
+    partition: usize,
+    claims: Option<Arc<Claims>>,
+) -> impl Iterator<Item = &'a ScanPiece> + 'a {
+    let n = spec.partitions.len();
+    let own = spec
+        .partitions
+        .get(partition)
+        .into_iter()
+        .flat_map(move |p| (0..p.len()).map(move |i| (partition, i)));
+    let others = claims.is_some().then(|| {
+        (1..n)
+            .map(move |k| (partition + k) % n)
+            .flat_map(move |q| (0..spec.partitions[q].len()).rev().map(move |i| (q, i)))
+    });
+    own.chain(others.into_iter().flatten())
+        .filter(move |(q, i)| claims.as_ref().is_none_or(|c| c.take(*q, *i)))
+        .map(|(q, i)| &spec.partitions[q][i])
 }
 
 impl fmt::Debug for FlowsExec {
@@ -177,7 +277,40 @@ impl FlowsExec {
             schema,
             observer,
             properties: Arc::new(properties),
+            sharing: None,
         }
+    }
+
+    /// Lets the partitions of each execution take each other's unstarted pieces (all partitions must run in
+    /// this process, as they do in one engine; not for a scan split across executors).
+    pub fn sharing_work(mut self) -> FlowsExec {
+        self.sharing = Some(Mutex::new(Vec::new()));
+        self
+    }
+
+    /// The claims of the execution `context` belongs to, for `partition`; a partition started twice under one
+    /// context starts a new execution.
+    fn claims(&self, partition: usize, context: &Arc<TaskContext>) -> Option<Arc<Claims>> {
+        let mut runs = self.sharing.as_ref()?.lock().expect("claims lock");
+        runs.retain(|r| r.context.strong_count() > 0);
+        let current = runs.iter().position(|r| {
+            std::ptr::eq(r.context.as_ptr(), Arc::as_ptr(context))
+                && !r.claims.started[partition].load(Ordering::Acquire)
+        });
+        let claims = match current {
+            Some(i) => runs[i].claims.clone(),
+            None => {
+                runs.retain(|r| !std::ptr::eq(r.context.as_ptr(), Arc::as_ptr(context)));
+                let claims = Arc::new(Claims::new(&self.spec));
+                runs.push(Execution {
+                    context: Arc::downgrade(context),
+                    claims: claims.clone(),
+                });
+                claims
+            }
+        };
+        claims.started[partition].store(true, Ordering::Release);
+        Some(claims)
     }
 
     /// The scan, as plain data.
@@ -195,7 +328,17 @@ impl DisplayAs for FlowsExec {
             self.spec.partitions.len(),
             pieces,
             self.spec.columns.join(", ")
-        )
+        )?;
+        if !self.spec.filters.is_empty() {
+            let filters: Vec<String> = self
+                .spec
+                .filters
+                .iter()
+                .map(crate::prune::Predicate::to_string)
+                .collect();
+            write!(f, ", skip_by_statistics=[{}]", filters.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -240,9 +383,10 @@ impl ExecutionPlan for FlowsExec {
     fn execute(
         &self,
         partition: usize,
-        _context: Arc<TaskContext>,
+        context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch>>(2);
+        let claims = self.claims(partition, &context);
         let spec = self.spec.clone();
         let schema = self.schema.clone();
         let observer = self.observer.clone();
@@ -250,7 +394,8 @@ impl ExecutionPlan for FlowsExec {
             .name(format!("flows-scan-{partition}"))
             .spawn(move || {
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    read_partition(&spec, partition, &schema, observer.as_ref(), &mut |batch| {
+                    let pieces = pieces_for(&spec, partition, claims);
+                    read_pieces(&spec, pieces, &schema, observer.as_ref(), &mut |batch| {
                         tx.blocking_send(Ok(batch)).is_ok()
                     })
                 }));
@@ -271,5 +416,54 @@ impl ExecutionPlan for FlowsExec {
             self.schema.clone(),
             stream,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::{Piece, Shape};
+
+    fn spec(parts: &[usize]) -> ScanSpec {
+        let piece = |p: usize, i: usize| ScanPiece {
+            probe: Probe {
+                path: format!("p{p}-{i}"),
+                size: 1,
+                gzip: false,
+                shape: Shape::Stream,
+                fields: None,
+            },
+            piece: Piece::Whole,
+        };
+        ScanSpec {
+            partitions: parts
+                .iter()
+                .enumerate()
+                .map(|(p, n)| (0..*n).map(|i| piece(p, i)).collect())
+                .collect(),
+            format: None,
+            columns: vec![],
+            batch_size: 8192,
+            filters: vec![],
+        }
+    }
+
+    fn paths<'a>(pieces: impl Iterator<Item = &'a ScanPiece>) -> Vec<String> {
+        pieces.map(|p| p.probe.path.clone()).collect()
+    }
+
+    #[test]
+    fn partitions_take_what_the_others_have_not_started() {
+        let spec = spec(&[2, 3]);
+        assert_eq!(paths(pieces_for(&spec, 1, None)), ["p1-0", "p1-1", "p1-2"]);
+        let claims = Arc::new(Claims::new(&spec));
+        let mut first = pieces_for(&spec, 0, Some(claims.clone()));
+        assert_eq!(first.next().unwrap().probe.path, "p0-0");
+        // Partition 1 runs ahead: its own pieces, then partition 0's from the end, not the one being read.
+        assert_eq!(
+            paths(pieces_for(&spec, 1, Some(claims.clone()))),
+            ["p1-0", "p1-1", "p1-2", "p0-1"]
+        );
+        assert!(first.next().is_none());
     }
 }

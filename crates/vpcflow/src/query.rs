@@ -111,6 +111,7 @@ impl<W: Write + Send> ResultWriter<W> {
                 w.finish()?;
             }
             Output::Parquet => {
+                let batch = plain_strings(batch)?;
                 if self.parquet.is_none() {
                     let out = self.out.take().expect("open");
                     self.parquet = Some(parquet::arrow::ArrowWriter::try_new(
@@ -119,7 +120,7 @@ impl<W: Write + Send> ResultWriter<W> {
                         None,
                     )?);
                 }
-                self.parquet.as_mut().expect("made above").write(batch)?;
+                self.parquet.as_mut().expect("made above").write(&batch)?;
             }
         }
         Ok(())
@@ -146,7 +147,7 @@ impl<W: Write + Send> ResultWriter<W> {
                     Some(w) => w,
                     None => parquet::arrow::ArrowWriter::try_new(
                         self.out.take().expect("open"),
-                        schema.clone(),
+                        plain_strings(&RecordBatch::new_empty(schema.clone()))?.schema(),
                         None,
                     )?,
                 };
@@ -161,6 +162,35 @@ impl<W: Write + Send> ResultWriter<W> {
         }
         Ok(())
     }
+}
+
+/// The batch with the engine's `Utf8View` text columns as plain `Utf8`, so that a Parquet result carries the
+/// string type every reader knows (the view type exists only in recent Arrow).
+fn plain_strings(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
+    use arrow::datatypes::{DataType, Field, Schema};
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| f.data_type() == &DataType::Utf8View)
+    {
+        return Ok(batch.clone());
+    }
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (f, a) in batch.schema().fields().iter().zip(batch.columns()) {
+        if f.data_type() == &DataType::Utf8View {
+            fields.push(Field::new(f.name(), DataType::Utf8, f.is_nullable()));
+            columns.push(arrow::compute::cast(a, &DataType::Utf8)?);
+        } else {
+            fields.push(f.as_ref().clone());
+            columns.push(a.clone());
+        }
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 /// An engine over the command's inputs, with problems printed as the scan meets them and counted for the

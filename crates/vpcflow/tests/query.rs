@@ -67,6 +67,39 @@ fn csv_and_table_outputs() {
 }
 
 #[test]
+fn parquet_output_has_plain_string_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.parquet");
+    let (_, err, code) = run(vpcflow().args([
+        "query",
+        "-o",
+        "parquet",
+        "--out",
+        out.to_str().unwrap(),
+        "SELECT srcaddr, action, bytes FROM flows WHERE action = 'REJECT' AND protocol = 6",
+        FIXTURE,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let file = std::fs::File::open(&out).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    let text = arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    assert!(text.contains("| REJECT |"), "{text}");
+    let schema = batches[0].schema();
+    let types: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().to_string())
+        .collect();
+    assert_eq!(types, ["Utf8", "Utf8", "Int64"]);
+}
+
+#[test]
 fn sql_errors_are_reported_with_exit_2() {
     let (_, err, code) = run(vpcflow().args(["query", "SELECT nosuch FROM flows", FIXTURE]));
     assert_eq!(code, 2);

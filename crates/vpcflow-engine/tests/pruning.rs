@@ -1,0 +1,152 @@
+//! Filters pushed into the Parquet scan skip row groups and pages by their statistics, and never change an
+//! answer: every query here is checked against the same rows counted in Rust.
+
+use arrow::array::{Int32Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::file::properties::WriterProperties;
+use std::sync::Arc;
+use vpcflow_engine::{Engine, EngineOptions};
+
+const ROWS: usize = 20_000;
+
+/// action, dstport, bytes.
+type Row = (Option<&'static str>, Option<i32>, Option<i64>);
+
+/// Row `i`: REJECT for the first 30% (as `convert` sorts them), NODATA (nulls) for the last 5%, ACCEPT between.
+fn row(i: usize) -> Row {
+    if i < ROWS * 3 / 10 {
+        (Some("REJECT"), Some((i % 50) as i32), Some(i as i64))
+    } else if i < ROWS * 95 / 100 {
+        (Some("ACCEPT"), Some((i % 7) as i32 + 1000), Some(i as i64))
+    } else {
+        (None, None, None)
+    }
+}
+
+/// A file of small row groups and pages, so that statistics have something to skip.
+fn write_file(dir: &std::path::Path) -> String {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("srcaddr", DataType::Utf8, true),
+        Field::new("dstport", DataType::Int32, true),
+        Field::new("bytes", DataType::Int64, true),
+        Field::new("action", DataType::Utf8, true),
+    ]));
+    let rows: Vec<_> = (0..ROWS).map(row).collect();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from_iter((0..ROWS).map(|i| {
+                rows[i].0.map(|_| format!("10.0.{}.{}", i % 3, i % 250))
+            }))),
+            Arc::new(Int32Array::from_iter(rows.iter().map(|r| r.1))),
+            Arc::new(Int64Array::from_iter(rows.iter().map(|r| r.2))),
+            Arc::new(StringArray::from_iter(rows.iter().map(|r| r.0))),
+        ],
+    )
+    .unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(4_000))
+        .set_data_page_row_count_limit(500)
+        .set_write_batch_size(500)
+        .build();
+    let path = dir.join("flows.parquet");
+    let mut w =
+        ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    path.display().to_string()
+}
+
+fn count(engine: &Engine, sql: &str) -> i64 {
+    let (_, batches) = engine.collect(sql).unwrap();
+    batches[0]
+        .column(0)
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .unwrap()
+        .value(0)
+}
+
+#[test]
+fn statistics_skip_without_changing_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path());
+    let engine = Engine::new(
+        &[path],
+        EngineOptions {
+            threads: Some(2),
+            ..EngineOptions::default()
+        },
+    )
+    .unwrap();
+    let expect = |f: &dyn Fn(&Row) -> bool| (0..ROWS).map(row).filter(|r| f(r)).count() as i64;
+    let cases: Vec<(&str, i64)> = vec![
+        ("action = 'REJECT'", expect(&|r| r.0 == Some("REJECT"))),
+        ("action = 'ACCEPT'", expect(&|r| r.0 == Some("ACCEPT"))),
+        (
+            "action IN ('ACCEPT', 'NOPE')",
+            expect(&|r| r.0 == Some("ACCEPT")),
+        ),
+        ("action = 'NOPE'", 0),
+        ("dstport >= 1000", expect(&|r| r.1 >= Some(1000))),
+        ("dstport < 10", expect(&|r| r.1.is_some_and(|p| p < 10))),
+        ("22 > dstport", expect(&|r| r.1.is_some_and(|p| p < 22))),
+        (
+            "bytes > 15000 AND action = 'ACCEPT'",
+            expect(&|r| r.2 > Some(15000) && r.0 == Some("ACCEPT")),
+        ),
+        (
+            "action = 'REJECT' OR dstport = 1003",
+            expect(&|r| r.0 == Some("REJECT") || r.1 == Some(1003)),
+        ),
+        ("action IS NULL", expect(&|r| r.0.is_none())),
+        ("action <> 'ACCEPT'", expect(&|r| r.0 == Some("REJECT"))),
+    ];
+    for (filter, want) in cases {
+        let got = count(
+            &engine,
+            &format!("SELECT COUNT(*) FROM flows WHERE {filter}"),
+        );
+        assert_eq!(got, want, "{filter}");
+    }
+    let (_, batches) = engine
+        .collect("EXPLAIN SELECT COUNT(*) FROM flows WHERE action = 'REJECT' AND dstport IN (1, 2)")
+        .unwrap();
+    let text = arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("skip_by_statistics=[action = 'REJECT', dstport IN (1, 2)]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn skipped_rows_still_count_as_read() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path());
+    let records = Arc::new(AtomicU64::new(0));
+    let seen = records.clone();
+    let observer: vpcflow_engine::Observer = Arc::new(move |event| {
+        if let vpcflow_engine::ScanEvent::Done { summary, .. } = event {
+            seen.fetch_add(summary.records, Ordering::Relaxed);
+        }
+        true
+    });
+    let engine = Engine::new(
+        &[path],
+        EngineOptions {
+            threads: Some(2),
+            observer: Some(observer),
+            ..EngineOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        count(&engine, "SELECT COUNT(*) FROM flows WHERE action = 'NOPE'"),
+        0
+    );
+    assert_eq!(records.load(Ordering::Relaxed), ROWS as u64);
+}
