@@ -10,7 +10,9 @@ FLOWS="${2:-200000}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-cargo build --release --quiet -p vpcflow -p vpcflow-capture --example gen_pcap
+# Two builds: with `--example`, cargo builds only the examples of the packages named, not vpcflow's binary.
+cargo build --release --quiet -p vpcflow
+cargo build --release --quiet -p vpcflow-capture --example gen_pcap
 "$CARGO_TARGET_DIR/release/examples/gen_pcap" "$WORK/big.pcap" "$PACKETS" "$FLOWS"
 ENIS=()
 for i in $(seq 0 63); do ENIS+=(--eni "10.0.0.$((i + 10))=eni-$(printf '%017x' "$i")"); done
