@@ -14,9 +14,9 @@ use crate::fields::{Field, Kind};
 use crate::format::Format;
 use crate::values::{Checked, ValueError, check, parse_addr};
 use arrow::array::builder::BooleanBufferBuilder;
-use arrow::array::{ArrayRef, BooleanArray, Int32Array, Int64Array, StringArray, new_null_array};
+use arrow::array::{ArrayRef, BooleanArray, PrimitiveArray, StringArray, new_null_array};
 use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::{ArrowPrimitiveType, Int32Type, Int64Type, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use std::fmt;
 use std::sync::Arc;
@@ -571,26 +571,9 @@ impl BatchBuilder {
     /// then empty and ready for the next batch.
     pub fn finish(&mut self) -> Parsed {
         let rows = self.rows;
-        let mut ints32: Vec<ArrayRef> = Vec::with_capacity(self.ints32.len());
-        for i in 0..self.ints32.len() {
-            let fresh = self.int_column();
-            let mut c = std::mem::replace(&mut self.ints32[i], fresh);
-            let array: ArrayRef = Arc::new(Int32Array::new(
-                ScalarBuffer::from(c.values),
-                c.nulls.take(rows),
-            ));
-            ints32.push(array);
-        }
-        let mut ints64: Vec<ArrayRef> = Vec::with_capacity(self.ints64.len());
-        for i in 0..self.ints64.len() {
-            let fresh = self.int_column();
-            let mut c = std::mem::replace(&mut self.ints64[i], fresh);
-            let array: ArrayRef = Arc::new(Int64Array::new(
-                ScalarBuffer::from(c.values),
-                c.nulls.take(rows),
-            ));
-            ints64.push(array);
-        }
+        let capacity = self.capacity;
+        let ints32 = take_ints::<Int32Type>(&mut self.ints32, rows, capacity);
+        let ints64 = take_ints::<Int64Type>(&mut self.ints64, rows, capacity);
         let mut texts: Vec<ArrayRef> = Vec::with_capacity(self.texts.len());
         for i in 0..self.texts.len() {
             let fresh = self.text_column();
@@ -630,6 +613,25 @@ impl BatchBuilder {
         self.text_bytes = 0;
         Parsed { batch, errors }
     }
+}
+
+/// The integer columns as Arrow arrays, leaving empty ones of `capacity` in their place.
+fn take_ints<T: ArrowPrimitiveType>(
+    columns: &mut [IntColumn<T::Native>],
+    rows: usize,
+    capacity: usize,
+) -> Vec<ArrayRef> {
+    columns
+        .iter_mut()
+        .map(|c| {
+            let values = std::mem::replace(&mut c.values, Vec::with_capacity(capacity));
+            let array: ArrayRef = Arc::new(PrimitiveArray::<T>::new(
+                ScalarBuffer::from(values),
+                c.nulls.take(rows),
+            ));
+            array
+        })
+        .collect()
 }
 
 /// A string column from values that were checked as they were appended.
