@@ -2,22 +2,10 @@
 //! `tests/data/capture/make.py`), interface maps three ways, verdicts from a VPC configuration, custom formats,
 //! JSON Lines, the seed's scenarios, and the mistakes people make.
 
-use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use insta_cmd::assert_cmd_snapshot;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn vpcflow() -> Command {
-    let mut cmd = Command::new(get_cargo_bin("vpcflow"));
-    cmd.current_dir(root()).env("TZ", "UTC");
-    cmd
-}
+mod common;
+use common::vpcflow;
 
 const DATA: &str = "crates/vpcflow/tests/data/capture";
 const ENI: &str = "10.0.10.30=eni-0322957cfa6bc9585";

@@ -1,25 +1,11 @@
 //! The command line as people use it: exact output (snapshots), exit codes, stdin, bad input, broken pipes.
 
-use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+use insta_cmd::assert_cmd_snapshot;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// `vpcflow` run from the repository root, so that paths in messages are short and stable.
-fn vpcflow() -> Command {
-    let mut cmd = Command::new(get_cargo_bin("vpcflow"));
-    cmd.current_dir(root())
-        .env("TZ", "UTC")
-        .env("VPCFLOW_DATA_DIR", "/nonexistent-vpcflow-data");
-    cmd
-}
+mod common;
+use common::{root, vpcflow};
 
 #[test]
 fn cat_table() {

@@ -1,25 +1,10 @@
 //! `vpcflow conversations`, `diagnose` and `check` as people run them: the seed scenarios, English and
 //! Japanese, JSON, exit codes, and configuration that is broken in the ways saved files get broken.
 
-use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use insta_cmd::assert_cmd_snapshot;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// `vpcflow` run from the repository root, so that paths in messages are short and stable.
-fn vpcflow() -> Command {
-    let mut cmd = Command::new(get_cargo_bin("vpcflow"));
-    cmd.current_dir(root())
-        .env("TZ", "UTC")
-        .env("VPCFLOW_DATA_DIR", "/nonexistent-vpcflow-data");
-    cmd
-}
+mod common;
+use common::vpcflow;
 
 const SCENARIOS: &str = "crates/vpcflow-diagnose/tests/data";
 const DATA: &str = "crates/vpcflow/tests/data/diagnose";

@@ -1,23 +1,11 @@
 //! `vpcflow query`, `top`, `stats`, `timeline`, `convert` and `generate` as people run them.
 
 use insta_cmd::get_cargo_bin;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn vpcflow() -> Command {
-    let mut cmd = Command::new(get_cargo_bin("vpcflow"));
-    cmd.current_dir(root())
-        .env("TZ", "UTC")
-        .env("VPCFLOW_DATA_DIR", "/nonexistent-vpcflow-data");
-    cmd
-}
+mod common;
+use common::{root, vpcflow};
 
 fn run(cmd: &mut Command) -> (String, String, i32) {
     let out = cmd.output().unwrap();
