@@ -20,6 +20,11 @@ mod top;
 mod validate;
 
 use clap::{Parser, Subcommand};
+
+// Queries allocate and free many batch-sized buffers; glibc hands them back to the kernel and faults them in
+// again (memset and page faults were ~6% of a text query). mimalloc keeps them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 /// VPC Flow Logs, end to end: read every format AWS writes, explain records in plain words.
