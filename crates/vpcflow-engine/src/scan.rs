@@ -423,6 +423,7 @@ pub(crate) fn read_pieces<'a>(
                     },
                     columns: Some(read_columns.clone()),
                     batch_size: spec.batch_size.max(TEXT_BATCH_ROWS),
+                    text_views: true,
                     ..ReadOptions::default()
                 };
                 match read_range(&probe.path, *start, *end) {
@@ -447,6 +448,7 @@ pub(crate) fn read_pieces<'a>(
                     format: format.clone(),
                     columns: Some(read_columns.clone()),
                     batch_size: spec.batch_size.max(TEXT_BATCH_ROWS),
+                    text_views: true,
                     ..ReadOptions::default()
                 };
                 let input = if probe.path == "-" {

@@ -62,6 +62,8 @@ pub struct ReadOptions {
     pub batch_size: usize,
     /// How many bad lines of one file are reported one by one before the rest are only counted.
     pub max_reported_per_file: usize,
+    /// Text read from lines comes as `Utf8View` instead of `Utf8` (the query engine's text type).
+    pub text_views: bool,
 }
 
 impl Default for ReadOptions {
@@ -71,6 +73,7 @@ impl Default for ReadOptions {
             columns: None,
             batch_size: 8192,
             max_reported_per_file: 20,
+            text_views: false,
         }
     }
 }

@@ -94,11 +94,16 @@ impl<'a> LineSink<'a> {
     fn start(&mut self, format: Format, header: bool) {
         self.info.format = Some(format.clone());
         self.info.header = header;
-        self.builder = Some(BatchBuilder::new(
+        let builder = BatchBuilder::new(
             &format,
             self.field_columns.as_deref(),
             self.opts.batch_size,
-        ));
+        );
+        self.builder = Some(if self.opts.text_views {
+            builder.with_views()
+        } else {
+            builder
+        });
     }
 
     /// Reports a problem that ends the file (or its rest).
