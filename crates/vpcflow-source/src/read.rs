@@ -114,39 +114,55 @@ fn gunzip(
     let Some(size) = whole else {
         return Ok((stream(Box::new(reader)), Reservation::default()));
     };
+    use crate::gunzip::{SPARE_DATA, give_back, spare};
     let (data, mut held) = match input {
         // Already in memory: not counted again.
         Input::Memory { data, .. } => (data.clone(), Reservation::default()),
         _ => {
-            let Some(held) = Reservation::take(size) else {
+            let Some(mut held) = Reservation::take(size) else {
                 return Ok((stream(Box::new(reader)), Reservation::default()));
             };
-            let mut data = Vec::with_capacity(size);
+            // Read into the thread's spare buffer, given back once the object is inflated.
+            let mut data = spare(&SPARE_DATA);
+            data.clear();
+            data.reserve(size);
             (&mut reader).take(size as u64).read_to_end(&mut data)?;
             if data.len() == size && !reader.fill_buf()?.is_empty() {
                 // The file grew while it was read.
                 let grown = std::io::Cursor::new(data).chain(reader);
                 return Ok((stream(Box::new(grown)), held));
             }
-            (bytes::Bytes::from(data), held)
+            let inflated = crate::gunzip::inflate(&data, &mut held);
+            if inflated.rest == data.len() {
+                held.shrink(data.len());
+                give_back(&SPARE_DATA, data);
+                return Ok((Box::new(std::io::Cursor::new(inflated.text)), held));
+            }
+            return Ok(rest_streamed(inflated, bytes::Bytes::from(data), held, stream));
         }
     };
     let inflated = crate::gunzip::inflate(&data, &mut held);
     if inflated.rest == data.len() {
-        // The compressed bytes are not needed any more.
-        if !matches!(input, Input::Memory { .. }) {
-            held.shrink(data.len());
-        }
         return Ok((Box::new(std::io::Cursor::new(inflated.text)), held));
     }
+    Ok(rest_streamed(inflated, data, held, stream))
+}
+
+/// The text inflated whole, followed by the rest of the object streamed.
+fn rest_streamed(
+    inflated: crate::gunzip::Inflated,
+    data: bytes::Bytes,
+    held: Reservation,
+    stream: impl Fn(Box<dyn BufRead + Send>) -> Box<dyn BufRead + Send>,
+) -> (Box<dyn BufRead + Send>, Reservation) {
     let rest = stream(Box::new(std::io::Cursor::new(data.slice(inflated.rest..))));
     if inflated.text.is_empty() {
-        return Ok((rest, held));
+        return (rest, held);
     }
-    Ok((
+    (
         Box::new(std::io::Cursor::new(inflated.text).chain(rest)),
         held,
-    ))
+    )
 }
 
 fn dispatch(

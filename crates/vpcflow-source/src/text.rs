@@ -7,7 +7,7 @@
 use crate::columns::{Column, assemble};
 use crate::layout::Partitions;
 use crate::{Batch, FileSummary, Item, Problem, ProblemKind, ReadOptions, Shape, SourceInfo};
-use std::io::{ErrorKind, Read};
+use std::io::{BufRead, ErrorKind};
 use std::sync::Arc;
 use vpcflow_record::{BatchBuilder, Field, Format};
 
@@ -330,9 +330,11 @@ impl<'a> LineSink<'a> {
     }
 }
 
-/// Reads text records from `reader` (already decompressed).
+/// Reads text records from `reader` (already decompressed). Lines are read where the reader holds them (the
+/// whole text of an object inflated in memory, or a streaming decoder's buffer); only a line cut by the end of
+/// one buffer is copied, to be completed from the next.
 pub(crate) fn read_text(
-    mut reader: impl Read,
+    mut reader: impl BufRead,
     name: String,
     partitions: Partitions,
     opts: &ReadOptions,
@@ -340,39 +342,23 @@ pub(crate) fn read_text(
 ) {
     let mut sink = LineSink::new(name, Shape::Text, partitions, opts);
     let mut console: Option<bool> = None;
-    let mut buf = vec![0u8; 1 << 20];
-    let (mut start, mut end) = (0usize, 0usize);
+    // The start of a line cut by the end of the previous buffer.
+    let mut cut: Vec<u8> = Vec::new();
     let mut line_no = 0u64;
+    let too_long = |sink: &mut LineSink, line_no: u64, emit: &mut dyn FnMut(Item) -> bool| {
+        let location = format!("{}:{}", sink.info.name, line_no + 1);
+        sink.fail_file(
+            location,
+            format!("a line longer than {MAX_LINE} bytes: not flow log text"),
+            emit,
+        );
+    };
     loop {
         if !sink.wants_more() {
             break;
         }
-        if start > 0 {
-            buf.copy_within(start..end, 0);
-            end -= start;
-            start = 0;
-        }
-        if end == buf.len() {
-            if buf.len() >= MAX_LINE * 2 {
-                let location = format!("{}:{}", sink.info.name, line_no + 1);
-                sink.fail_file(
-                    location,
-                    format!("a line longer than {MAX_LINE} bytes: not flow log text"),
-                    emit,
-                );
-                break;
-            }
-            buf.resize(buf.len() * 2, 0);
-        }
-        let n = match reader.read(&mut buf[end..]) {
-            Ok(0) => {
-                if start < end {
-                    line_no += 1;
-                    feed(&mut sink, &buf[start..end], line_no, &mut console, emit);
-                }
-                break;
-            }
-            Ok(n) => n,
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => {
                 let location = format!("{}:{}", sink.info.name, line_no + 1);
@@ -392,14 +378,59 @@ pub(crate) fn read_text(
                 break;
             }
         };
-        end += n;
-        let mut pos = start;
-        while let Some(nl) = memchr::memchr(b'\n', &buf[pos..end]) {
-            line_no += 1;
-            feed(&mut sink, &buf[pos..pos + nl], line_no, &mut console, emit);
-            pos += nl + 1;
+        if chunk.is_empty() {
+            if !cut.is_empty() {
+                line_no += 1;
+                feed(&mut sink, &cut, line_no, &mut console, emit);
+            }
+            break;
         }
-        start = pos;
+        let len = chunk.len();
+        let mut pos = 0;
+        if !cut.is_empty() {
+            let Some(nl) = memchr::memchr(b'\n', chunk) else {
+                cut.extend_from_slice(chunk);
+                if cut.len() > MAX_LINE {
+                    too_long(&mut sink, line_no, emit);
+                    break;
+                }
+                reader.consume(len);
+                continue;
+            };
+            cut.extend_from_slice(&chunk[..nl]);
+            if cut.len() > MAX_LINE {
+                too_long(&mut sink, line_no, emit);
+                break;
+            }
+            line_no += 1;
+            feed(&mut sink, &cut, line_no, &mut console, emit);
+            cut.clear();
+            pos = nl + 1;
+        }
+        let mut stopped = false;
+        while let Some(nl) = memchr::memchr(b'\n', &chunk[pos..]) {
+            if nl > MAX_LINE {
+                too_long(&mut sink, line_no, emit);
+                stopped = true;
+                break;
+            }
+            line_no += 1;
+            feed(&mut sink, &chunk[pos..pos + nl], line_no, &mut console, emit);
+            pos += nl + 1;
+            if !sink.wants_more() {
+                stopped = true;
+                break;
+            }
+        }
+        if stopped {
+            break;
+        }
+        if len - pos > MAX_LINE {
+            too_long(&mut sink, line_no, emit);
+            break;
+        }
+        cut.extend_from_slice(&chunk[pos..]);
+        reader.consume(len);
     }
     if !sink.aborted() {
         sink.finish(emit);
@@ -505,6 +536,61 @@ fn iso_timestamp_len(s: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow::util::pretty::pretty_format_batches;
+
+    /// Everything `read_text` emits, as text: batches printed, problems and the summary's counts.
+    fn read(reader: impl BufRead) -> Vec<String> {
+        let opts = ReadOptions::default();
+        let mut seen = Vec::new();
+        read_text(
+            reader,
+            "f.log".into(),
+            Partitions::default(),
+            &opts,
+            &mut |item| {
+                seen.push(match item {
+                    Item::Batch(b) => pretty_format_batches(&[b.data]).unwrap().to_string(),
+                    Item::Problem(p) => format!("{}: {}", p.location, p.message),
+                    Item::Done(s) => format!("{} records, {} bad", s.records, s.bad_records),
+                });
+                true
+            },
+        );
+        seen
+    }
+
+    /// Lines cut by the end of a buffer, at every place, read as they do from one buffer.
+    #[test]
+    fn lines_cut_between_buffers_are_joined() {
+        let text = "version srcaddr dstport action\n2 10.0.0.1 22 ACCEPT\r\n\n2 10.0.0.2 443 REJECT\n2 10.0.0.3 80 OK\n2 10.0.0.4 53 ACCEPT";
+        let whole = read(text.as_bytes());
+        assert_eq!(whole.len(), 3, "{whole:?}");
+        assert!(whole[0].starts_with("f.log:5:15: field action"), "{whole:?}");
+        assert_eq!(whole[2], "3 records, 1 bad");
+        for capacity in 1..=text.len() {
+            let cut = read(std::io::BufReader::with_capacity(capacity, text.as_bytes()));
+            assert_eq!(cut, whole, "buffers of {capacity} bytes");
+        }
+    }
+
+    /// A line over the limit ends the file with a located problem, whether it is in one buffer or cut.
+    #[test]
+    fn a_line_too_long_ends_the_file() {
+        let mut text = b"2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', MAX_LINE + 1));
+        text.extend(b"\n2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK\n");
+        for seen in [
+            read(&text[..]),
+            read(std::io::BufReader::with_capacity(4096, &text[..])),
+        ] {
+            assert_eq!(seen.len(), 3, "{seen:?}");
+            assert_eq!(
+                seen[1],
+                format!("f.log:2: a line longer than {MAX_LINE} bytes: not flow log text")
+            );
+            assert_eq!(seen[2], "1 records, 0 bad");
+        }
+    }
 
     #[test]
     fn console_prefixes() {
