@@ -1,11 +1,12 @@
 //! Filters pushed into the scan, as plain data, and what Parquet statistics let them skip.
 //!
 //! A query's conjuncts of the form `column op constant` (`=`, `<`, `<=`, `>`, `>=`, `IN (…)`) on record fields
-//! travel in the [`ScanSpec`](crate::ScanSpec) as [`Predicate`]s. They are hints, never answers: the scan
-//! uses them only to skip Parquet row groups and pages whose statistics (min, max, null count) prove that no
-//! row can match, and DataFusion still applies the full filter to whatever is read (the table reports them as
-//! `Inexact`). Text inputs ignore them. `vpcflow convert` sorts each row group by verdict and addresses, so a
-//! filter such as `action = 'REJECT'` skips most pages of a converted tree.
+//! travel in the [`ScanSpec`](crate::ScanSpec) as [`Predicate`]s. They are hints, never answers: the scan uses
+//! them only to skip what cannot match, and DataFusion still applies the full filter to whatever is read (the
+//! table reports them as `Inexact`). Parquet row groups and pages are skipped when their statistics (min, max,
+//! null count) prove that no row can match; text lines are left out unread when they are well formed and an
+//! equality's field (`=`, `IN`) holds another valid value. `vpcflow convert` sorts each row group by verdict and
+//! addresses, so a filter such as `action = 'REJECT'` skips most pages of a converted tree.
 
 use arrow::array::{Array, ArrayRef, AsArray, UInt64Array};
 use arrow::compute::cast;

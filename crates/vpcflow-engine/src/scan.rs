@@ -424,6 +424,7 @@ pub(crate) fn read_pieces<'a>(
                     columns: Some(read_columns.clone()),
                     batch_size: spec.batch_size.max(TEXT_BATCH_ROWS),
                     text_views: true,
+                    keep_only: keep_only(&spec.filters),
                     ..ReadOptions::default()
                 };
                 match read_range(&probe.path, *start, *end) {
@@ -449,6 +450,7 @@ pub(crate) fn read_pieces<'a>(
                     columns: Some(read_columns.clone()),
                     batch_size: spec.batch_size.max(TEXT_BATCH_ROWS),
                     text_views: true,
+                    keep_only: keep_only(&spec.filters),
                     ..ReadOptions::default()
                 };
                 let input = if probe.path == "-" {
@@ -467,6 +469,26 @@ pub(crate) fn read_pieces<'a>(
         }
     }
     Ok(())
+}
+
+/// The equality filters a text reader can use to leave lines out unread.
+fn keep_only(filters: &[Predicate]) -> Vec<(vpcflow_record::Field, Vec<String>)> {
+    filters
+        .iter()
+        .filter(|p| p.op == crate::prune::Op::Eq)
+        .filter_map(|p| {
+            let field = vpcflow_record::Field::from_name(&p.column)?;
+            let values = p
+                .values
+                .iter()
+                .map(|v| match v {
+                    crate::prune::Value::Int(i) => i.to_string(),
+                    crate::prune::Value::Text(t) => t.clone(),
+                })
+                .collect();
+            Some((field, values))
+        })
+        .collect()
 }
 
 /// Gives a reader's batch the table's (projected) schema: same columns in the same order, so only the schema

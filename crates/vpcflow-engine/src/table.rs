@@ -93,13 +93,6 @@ impl FlowsTable {
             filters: Vec::new(),
         }
     }
-
-    /// Whether any input is Parquet read directly (the only reader that uses pushed filters).
-    fn has_parquet(&self) -> bool {
-        self.probes
-            .iter()
-            .any(|p| matches!(p.shape, crate::scan::Shape::Parquet { .. }))
-    }
 }
 
 /// Probes every input on every core (each probe is a file open and a small read).
@@ -152,16 +145,15 @@ impl TableProvider for FlowsTable {
         };
         let config = state.config();
         let mut spec = self.scan_spec(&columns, config.target_partitions(), config.batch_size());
-        if self.has_parquet() {
-            spec.filters = filters.iter().filter_map(Predicate::from_expr).collect();
-        }
+        spec.filters = filters.iter().filter_map(Predicate::from_expr).collect();
         Ok(Arc::new(
             FlowsExec::new(spec, self.observer.clone()).sharing_work(),
         ))
     }
 
     /// Comparisons of fields with constants are offered to the scan, which may skip Parquet row groups and
-    /// pages that cannot match; DataFusion still filters every row read (`Inexact`).
+    /// pages that cannot match, and text lines whose value is another; DataFusion still filters every row read
+    /// (`Inexact`).
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
@@ -169,7 +161,7 @@ impl TableProvider for FlowsTable {
         Ok(filters
             .iter()
             .map(|f| {
-                if self.has_parquet() && Predicate::from_expr(f).is_some() {
+                if Predicate::from_expr(f).is_some() {
                     TableProviderFilterPushDown::Inexact
                 } else {
                     TableProviderFilterPushDown::Unsupported
@@ -336,7 +328,7 @@ impl DisplayAs for FlowsExec {
                 .iter()
                 .map(crate::prune::Predicate::to_string)
                 .collect();
-            write!(f, ", skip_by_statistics=[{}]", filters.join(", "))?;
+            write!(f, ", filters=[{}]", filters.join(", "))?;
         }
         Ok(())
     }

@@ -117,7 +117,7 @@ fn statistics_skip_without_changing_answers() {
         .unwrap()
         .to_string();
     assert!(
-        text.contains("skip_by_statistics=[action = 'REJECT', dstport IN (1, 2)]"),
+        text.contains("filters=[action = 'REJECT', dstport IN (1, 2)]"),
         "{text}"
     );
 }
@@ -149,4 +149,85 @@ fn skipped_rows_still_count_as_read() {
         0
     );
     assert_eq!(records.load(Ordering::Relaxed), ROWS as u64);
+}
+
+/// The same rows as text lines of the default format, with a malformed line among them.
+fn write_text(dir: &std::path::Path) -> String {
+    let mut text = String::from(
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n",
+    );
+    for i in 0..ROWS {
+        let line = match row(i) {
+            (Some(action), Some(port), Some(bytes)) => format!(
+                "2 123456789010 eni-1 10.0.{}.{} 10.1.0.1 1234 {port} 6 1 {bytes} 1 2 {action} OK\n",
+                i % 3,
+                i % 250
+            ),
+            _ => "2 123456789010 eni-1 - - - - - - - 1 2 - NODATA\n".to_string(),
+        };
+        text.push_str(&line);
+        if i == 100 {
+            // Too few fields: reported whatever the query, never counted.
+            text.push_str("2 123456789010 eni-1 10.0.0.1 10.1.0.1 1234 6 1 40 1 2 ACCEPT OK\n");
+        }
+    }
+    let path = dir.join("flows.log");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// Text lines that an equality leaves out unread never change an answer, are still counted as read, and a
+/// malformed line is reported whatever the filter.
+#[test]
+fn text_lines_left_out_never_change_answers() {
+    use std::sync::Mutex;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_text(dir.path());
+    // (records, bad records) of the last query.
+    let seen = Arc::new(Mutex::new((0u64, 0u64)));
+    let tally = seen.clone();
+    let observer: vpcflow_engine::Observer = Arc::new(move |event| {
+        if let vpcflow_engine::ScanEvent::Done { summary, .. } = event {
+            let mut t = tally.lock().unwrap();
+            t.0 += summary.records;
+            t.1 += summary.bad_records;
+        }
+        true
+    });
+    let engine = Engine::new(
+        &[path],
+        EngineOptions {
+            threads: Some(2),
+            observer: Some(observer),
+            ..EngineOptions::default()
+        },
+    )
+    .unwrap();
+    let expect = |f: &dyn Fn(&Row) -> bool| (0..ROWS).map(row).filter(|r| f(r)).count() as i64;
+    let cases: Vec<(&str, i64)> = vec![
+        ("action = 'REJECT'", expect(&|r| r.0 == Some("REJECT"))),
+        ("action = 'ACCEPT'", expect(&|r| r.0 == Some("ACCEPT"))),
+        (
+            "action IN ('ACCEPT', 'NOPE')",
+            expect(&|r| r.0 == Some("ACCEPT")),
+        ),
+        ("action = 'NOPE'", 0),
+        ("dstport IN (1, 2)", expect(&|r| matches!(r.1, Some(1 | 2)))),
+        (
+            "action = 'REJECT' AND dstport = 7",
+            expect(&|r| r.0 == Some("REJECT") && r.1 == Some(7)),
+        ),
+        ("log_status = 'NODATA'", expect(&|r| r.0.is_none())),
+        ("action IS NULL", expect(&|r| r.0.is_none())),
+    ];
+    for (filter, want) in cases {
+        *seen.lock().unwrap() = (0, 0);
+        let got = count(
+            &engine,
+            &format!("SELECT COUNT(*) FROM flows WHERE {filter}"),
+        );
+        assert_eq!(got, want, "{filter}");
+        let (records, bad) = *seen.lock().unwrap();
+        assert_eq!((records, bad), (ROWS as u64, 1), "{filter}");
+    }
 }

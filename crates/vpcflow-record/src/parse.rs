@@ -261,6 +261,17 @@ impl Nulls {
     }
 }
 
+/// The values of one field that a query keeps.
+struct Wanted {
+    /// The field's place on the line.
+    pos: usize,
+    kind: Kind,
+    /// For integer kinds.
+    ints: Vec<i64>,
+    /// For the others, as written.
+    texts: Vec<Vec<u8>>,
+}
+
 /// Where an output column comes from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
@@ -284,6 +295,8 @@ pub struct BatchBuilder {
     texts: Vec<TextColumn>,
     /// Whether text columns are built as `Utf8View` rather than `Utf8`.
     views: bool,
+    /// Lines whose value of a field is none of the wanted ones are left out unread (see [`Self::excludes`]).
+    filters: Vec<Wanted>,
     /// Field spans of the line being pushed, for the general path (scratch).
     scratch: Vec<(u32, u32)>,
     /// Value errors of the rows pushed since the last `finish`, in row order.
@@ -363,6 +376,7 @@ impl BatchBuilder {
             ints64: Vec::new(),
             texts: Vec::new(),
             views: false,
+            filters: Vec::new(),
             scratch: Vec::with_capacity(format.len() + 1),
             errors: Vec::new(),
             capacity: capacity.max(1),
@@ -422,6 +436,68 @@ impl BatchBuilder {
             .collect();
         self.schema = Arc::new(Schema::new(fields));
         self
+    }
+
+    /// Lets [`Self::excludes`] leave out lines whose `field` holds a valid value other than `values` (a query's
+    /// `field = v` or `field IN (…)`; integers compare as numbers, anything else as written). Ignored when the
+    /// format lacks the field.
+    pub fn keep_only(&mut self, field: Field, values: &[String]) {
+        let Some(pos) = self.format.position(field) else {
+            return;
+        };
+        let kind = field.kind();
+        let mut wanted = Wanted {
+            pos,
+            kind,
+            ints: Vec::new(),
+            texts: Vec::new(),
+        };
+        for v in values {
+            match check(kind, v.as_bytes()) {
+                Ok(Checked::Int(i)) => wanted.ints.push(i),
+                _ => wanted.texts.push(v.as_bytes().to_vec()),
+            }
+        }
+        self.filters.push(wanted);
+    }
+
+    /// Whether `line` can be left out without reading it, because a field given to [`Self::keep_only`] holds a
+    /// valid value that the query does not want. Only a line of the right shape qualifies (the format's number
+    /// of fields, single spaces, no tabs or comments) whose filtered fields all hold valid values; anything else
+    /// is pushed, so that a malformed line or a bad value in a filtered field is still reported. Values in the other fields of a line left out are not
+    /// checked, as for fields a query does not read.
+    pub fn excludes(&self, line: &[u8]) -> bool {
+        if self.filters.is_empty() {
+            return false;
+        }
+        let kept = line.iter().rposition(|b| *b != b'\r').map_or(0, |i| i + 1);
+        let line = &line[..kept];
+        let n = self.format.len();
+        if plain_fields(line) != Some(n) {
+            return false;
+        }
+        // Left out when every filtered field holds a valid value (so that a bad one is still reported) and one of
+        // them is not wanted.
+        let mut unwanted = false;
+        for w in &self.filters {
+            // The field, counted from the nearer end of the line.
+            let token = if w.pos < n / 2 {
+                line.split(|b| *b == b' ').nth(w.pos)
+            } else {
+                line.rsplit(|b| *b == b' ').nth(n - 1 - w.pos)
+            };
+            let Some(token) = token else {
+                return false;
+            };
+            unwanted |= match check(w.kind, token) {
+                Ok(Checked::Int(v)) => !w.ints.contains(&v),
+                Ok(Checked::Text) if std::str::from_utf8(token).is_ok() => {
+                    !w.texts.iter().any(|t| t == token)
+                }
+                _ => return false,
+            };
+        }
+        unwanted
     }
 
     /// The format this builder reads.
@@ -752,7 +828,11 @@ fn checked_strings(column: TextColumn, nulls: Option<NullBuffer>) -> ArrayRef {
     let check = cfg!(debug_assertions) || values.len() > i32::MAX as usize;
     if column.as_views {
         let views = ScalarBuffer::from(column.views);
-        let buffers = if values.is_empty() { vec![] } else { vec![values] };
+        let buffers = if values.is_empty() {
+            vec![]
+        } else {
+            vec![values]
+        };
         if check {
             return Arc::new(
                 StringViewArray::try_new(views, buffers, nulls).expect("views of appended text"),
@@ -993,6 +1073,42 @@ fn split(line: &[u8], spans: &mut Vec<(u32, u32)>) -> usize {
     spans.len()
 }
 
+/// The number of fields of a line written plainly: single spaces between fields, none before the first or after
+/// the last, no tabs and no `#`; `None` for any other line. On such a line the general path finds the same fields.
+fn plain_fields(line: &[u8]) -> Option<usize> {
+    use wide::u8x16;
+    if line.first().is_none_or(|b| *b == b' ') || line.last() == Some(&b' ') {
+        return None;
+    }
+    // Sixteen bytes at a time: one comparison per kind of byte, and a bit per byte.
+    let (space, tab, hash) = (u8x16::splat(b' '), u8x16::splat(b'\t'), u8x16::splat(b'#'));
+    let mut spaces_seen = 0;
+    let mut last_was_space = 0;
+    let chunks = line.chunks_exact(16);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        let bytes = u8x16::new(chunk.try_into().expect("16 bytes"));
+        let spaces = bytes.cmp_eq(space).move_mask() as u32;
+        let odd = (bytes.cmp_eq(tab) | bytes.cmp_eq(hash)).move_mask();
+        if odd != 0 || spaces & ((spaces << 1) | last_was_space) != 0 {
+            return None;
+        }
+        spaces_seen += spaces.count_ones() as usize;
+        last_was_space = spaces >> 15;
+    }
+    let mut last_was_space = last_was_space != 0;
+    for &b in tail {
+        match b {
+            b' ' if last_was_space => return None,
+            b' ' => spaces_seen += 1,
+            b'\t' | b'#' => return None,
+            _ => {}
+        }
+        last_was_space = b == b' ';
+    }
+    Some(spaces_seen + 1)
+}
+
 /// The high bit of each byte of `word` that is a space or a tab; exact (no false positives), so the caller can
 /// take positions straight from the mask.
 #[inline]
@@ -1202,6 +1318,37 @@ mod tests {
             agrees(&Format::default_v2(), Some(&some), &lines)?;
         }
 
+        /// A line is left out only when it is a good line that the query's filter refuses.
+        #[test]
+        fn lines_left_out_are_refused_by_the_filter(
+            lines in proptest::collection::vec(line_strategy(Format::default_v2()), 1..12)
+        ) {
+            let format = Format::default_v2();
+            let wanted_ports = ["255".to_string(), "7".to_string()];
+            let mut b = BatchBuilder::new(&format, Some(&[Field::Action, Field::Dstport]), 16);
+            b.keep_only(Field::Action, &["REJECT".to_string()]);
+            b.keep_only(Field::Dstport, &wanted_ports);
+            for line in &lines {
+                let excluded = b.excludes(line.as_bytes());
+                prop_assert_eq!(plain_fields(line.as_bytes()).is_some_and(|n| n != split(line.trim_end_matches('\r').as_bytes(), &mut Vec::new())), false);
+                let pushed = b.push_line(line.as_bytes());
+                let parsed = b.finish();
+                if !excluded {
+                    continue;
+                }
+                prop_assert!(pushed.is_ok(), "{:?} was left out but is bad: {:?}", line, pushed);
+                prop_assert!(parsed.errors.is_empty(), "{line:?} was left out but has {:?}", parsed.errors);
+                use arrow::array::Array;
+                let action = parsed.batch.column(0).as_any().downcast_ref::<StringArray>().unwrap();
+                let port = parsed.batch.column(1).as_any().downcast_ref::<arrow::array::Int32Array>().unwrap();
+                prop_assert!(
+                    action.value(0) != "REJECT" || !wanted_ports.contains(&port.value(0).to_string()),
+                    "{line:?} was left out but is wanted"
+                );
+                prop_assert!(action.is_valid(0) && port.is_valid(0));
+            }
+        }
+
         #[test]
         fn single_pass_agrees_on_custom_formats(
             lines in proptest::collection::vec(line_strategy(custom()), 1..12)
@@ -1237,6 +1384,32 @@ mod tests {
         assert_eq!(tokens(""), Vec::<String>::new());
         assert_eq!(tokens("        "), Vec::<String>::new());
         assert_eq!(tokens("x\u{a0}y z"), ["x\u{a0}y", "z"]);
+    }
+
+    #[test]
+    fn plain_lines_whose_filtered_field_is_unwanted_are_left_out() {
+        let mut b = BatchBuilder::new(&Format::default_v2(), None, 4);
+        let line = |action: &str| {
+            format!(
+                "2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 {action} OK"
+            )
+        };
+        assert!(!b.excludes(line("ACCEPT").as_bytes()), "no filter yet");
+        b.keep_only(Field::Action, &["REJECT".to_string()]);
+        assert!(b.excludes(line("ACCEPT").as_bytes()));
+        assert!(b.excludes(format!("{}\r", line("ACCEPT")).as_bytes()));
+        assert!(!b.excludes(line("REJECT").as_bytes()));
+        // Not plain, not a valid value, or not the right number of fields: read in full (and reported).
+        assert!(!b.excludes(line("-").as_bytes()));
+        assert!(!b.excludes(line("ACCEPTED").as_bytes()));
+        assert!(!b.excludes(line("ACCEPT").replace(" 6 ", "  6 ").as_bytes()));
+        assert!(!b.excludes(line("ACCEPT").replace(" 6 ", "\t6 ").as_bytes()));
+        assert!(!b.excludes(line("ACCEPT").replace(" 6 ", " 6 7 ").as_bytes()));
+        assert!(!b.excludes(format!("{} # note", line("ACCEPT")).as_bytes()));
+        b.keep_only(Field::Dstport, &["22".to_string(), "3389".to_string()]);
+        assert!(!b.excludes(line("REJECT").as_bytes()));
+        assert!(b.excludes(line("REJECT").replace(" 3389 ", " 03388 ").as_bytes()));
+        assert!(!b.excludes(line("REJECT").replace(" 3389 ", " 03389 ").as_bytes()));
     }
 
     #[test]

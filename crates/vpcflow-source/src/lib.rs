@@ -21,7 +21,7 @@ pub use read::{expand_inputs, read_all, read_input};
 use arrow::record_batch::RecordBatch;
 use std::fmt;
 use std::sync::Arc;
-use vpcflow_record::Format;
+use vpcflow_record::{Field, Format};
 
 /// Where to read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +64,9 @@ pub struct ReadOptions {
     pub max_reported_per_file: usize,
     /// Text read from lines comes as `Utf8View` instead of `Utf8` (the query engine's text type).
     pub text_views: bool,
+    /// A query's filters `field IN (values)`: text lines whose field holds another valid value may be left out
+    /// unread (counted as records, but in no batch). The caller must still filter what it gets.
+    pub keep_only: Vec<(Field, Vec<String>)>,
 }
 
 impl Default for ReadOptions {
@@ -74,6 +77,7 @@ impl Default for ReadOptions {
             batch_size: 8192,
             max_reported_per_file: 20,
             text_views: false,
+            keep_only: Vec::new(),
         }
     }
 }
@@ -160,7 +164,7 @@ impl fmt::Display for Problem {
 pub struct FileSummary {
     /// The file's name.
     pub name: String,
-    /// Records read.
+    /// Records read (including any that `ReadOptions::keep_only` left out).
     pub records: u64,
     /// Records that could not be read (reported or only counted).
     pub bad_records: u64,

@@ -138,7 +138,12 @@ fn gunzip(
                 give_back(&SPARE_DATA, data);
                 return Ok((Box::new(std::io::Cursor::new(inflated.text)), held));
             }
-            return Ok(rest_streamed(inflated, bytes::Bytes::from(data), held, stream));
+            return Ok(rest_streamed(
+                inflated,
+                bytes::Bytes::from(data),
+                held,
+                stream,
+            ));
         }
     };
     let inflated = crate::gunzip::inflate(&data, &mut held);

@@ -94,16 +94,17 @@ impl<'a> LineSink<'a> {
     fn start(&mut self, format: Format, header: bool) {
         self.info.format = Some(format.clone());
         self.info.header = header;
-        let builder = BatchBuilder::new(
-            &format,
-            self.field_columns.as_deref(),
-            self.opts.batch_size,
-        );
-        self.builder = Some(if self.opts.text_views {
+        let builder =
+            BatchBuilder::new(&format, self.field_columns.as_deref(), self.opts.batch_size);
+        let mut builder = if self.opts.text_views {
             builder.with_views()
         } else {
             builder
-        });
+        };
+        for (field, values) in &self.opts.keep_only {
+            builder.keep_only(*field, values);
+        }
+        self.builder = Some(builder);
     }
 
     /// Reports a problem that ends the file (or its rest).
@@ -204,6 +205,10 @@ impl<'a> LineSink<'a> {
             return;
         }
         let builder = self.builder.as_mut().expect("started above");
+        if builder.excludes(line) {
+            self.summary.records += 1;
+            return;
+        }
         match builder.push_line(line) {
             Ok(()) => {
                 self.positions.push(pos);
@@ -415,7 +420,13 @@ pub(crate) fn read_text(
                 break;
             }
             line_no += 1;
-            feed(&mut sink, &chunk[pos..pos + nl], line_no, &mut console, emit);
+            feed(
+                &mut sink,
+                &chunk[pos..pos + nl],
+                line_no,
+                &mut console,
+                emit,
+            );
             pos += nl + 1;
             if !sink.wants_more() {
                 stopped = true;
@@ -565,7 +576,10 @@ mod tests {
         let text = "version srcaddr dstport action\n2 10.0.0.1 22 ACCEPT\r\n\n2 10.0.0.2 443 REJECT\n2 10.0.0.3 80 OK\n2 10.0.0.4 53 ACCEPT";
         let whole = read(text.as_bytes());
         assert_eq!(whole.len(), 3, "{whole:?}");
-        assert!(whole[0].starts_with("f.log:5:15: field action"), "{whole:?}");
+        assert!(
+            whole[0].starts_with("f.log:5:15: field action"),
+            "{whole:?}"
+        );
         assert_eq!(whole[2], "3 records, 1 bad");
         for capacity in 1..=text.len() {
             let cut = read(std::io::BufReader::with_capacity(capacity, text.as_bytes()));
@@ -576,7 +590,8 @@ mod tests {
     /// A line over the limit ends the file with a located problem, whether it is in one buffer or cut.
     #[test]
     fn a_line_too_long_ends_the_file() {
-        let mut text = b"2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK\n".to_vec();
+        let mut text =
+            b"2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK\n".to_vec();
         text.extend(std::iter::repeat_n(b'x', MAX_LINE + 1));
         text.extend(b"\n2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK\n");
         for seen in [
