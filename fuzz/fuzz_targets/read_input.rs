@@ -6,8 +6,15 @@ use libfuzzer_sys::fuzz_target;
 use vpcflow_source::{Input, Item, ReadOptions, read_input};
 
 fuzz_target!(|data: &[u8]| {
-    let input = Input::Memory { name: "fuzz".into(), data: bytes::Bytes::copy_from_slice(data) };
-    let opts = ReadOptions { batch_size: 7, ..ReadOptions::default() };
+    let input = Input::Memory {
+        name: "fuzz".into(),
+        data: bytes::Bytes::copy_from_slice(data),
+    };
+    let opts = ReadOptions {
+        batch_size: 7,
+        text_views: data.len() % 2 == 0,
+        ..ReadOptions::default()
+    };
     let (mut rows, mut done) = (0u64, 0);
     read_input(&input, &opts, &mut |item| {
         match item {
