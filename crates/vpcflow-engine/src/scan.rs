@@ -140,8 +140,9 @@ pub struct ScanSpec {
     pub columns: Vec<String>,
     /// Rows per batch (text is parsed in batches of at least 32k rows).
     pub batch_size: usize,
-    /// Filters the query applies to the rows, for skipping Parquet row groups and pages that cannot match
-    /// (hints: the query still applies its filter to every row read).
+    /// Filters the query applies to the rows, for skipping Parquet row groups and pages that cannot match and
+    /// leaving out text lines whose value an equality refuses (hints: the query still applies its filter to every
+    /// row read).
     #[serde(default)]
     pub filters: Vec<Predicate>,
 }
