@@ -5,7 +5,7 @@ use arrow::array::{Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use vpcflow_engine::{Engine, EngineOptions};
 
 const ROWS: usize = 20_000;
@@ -58,6 +58,52 @@ fn write_file(dir: &std::path::Path) -> String {
     path.display().to_string()
 }
 
+/// How many rows `keep` keeps.
+fn expect(keep: &dyn Fn(&Row) -> bool) -> i64 {
+    (0..ROWS).map(row).filter(|r| keep(r)).count() as i64
+}
+
+/// Filters on `action` with their answers, for every reader.
+fn action_cases() -> Vec<(&'static str, i64)> {
+    vec![
+        ("action = 'REJECT'", expect(&|r| r.0 == Some("REJECT"))),
+        ("action = 'ACCEPT'", expect(&|r| r.0 == Some("ACCEPT"))),
+        (
+            "action IN ('ACCEPT', 'NOPE')",
+            expect(&|r| r.0 == Some("ACCEPT")),
+        ),
+        ("action = 'NOPE'", 0),
+    ]
+}
+
+/// An engine over `path` on two threads.
+fn engine(path: String, observer: Option<vpcflow_engine::Observer>) -> Engine {
+    Engine::new(
+        &[path],
+        EngineOptions {
+            threads: Some(2),
+            observer,
+            ..EngineOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+/// An observer that adds up the records and bad records of the files read.
+fn tally() -> (vpcflow_engine::Observer, Arc<Mutex<(u64, u64)>>) {
+    let seen = Arc::new(Mutex::new((0u64, 0u64)));
+    let tally = seen.clone();
+    let observer: vpcflow_engine::Observer = Arc::new(move |event| {
+        if let vpcflow_engine::ScanEvent::Done { summary, .. } = event {
+            let mut t = tally.lock().unwrap();
+            t.0 += summary.records;
+            t.1 += summary.bad_records;
+        }
+        true
+    });
+    (observer, seen)
+}
+
 fn count(engine: &Engine, sql: &str) -> i64 {
     let (_, batches) = engine.collect(sql).unwrap();
     batches[0]
@@ -72,23 +118,9 @@ fn count(engine: &Engine, sql: &str) -> i64 {
 fn statistics_skip_without_changing_answers() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_file(dir.path());
-    let engine = Engine::new(
-        &[path],
-        EngineOptions {
-            threads: Some(2),
-            ..EngineOptions::default()
-        },
-    )
-    .unwrap();
-    let expect = |f: &dyn Fn(&Row) -> bool| (0..ROWS).map(row).filter(|r| f(r)).count() as i64;
-    let cases: Vec<(&str, i64)> = vec![
-        ("action = 'REJECT'", expect(&|r| r.0 == Some("REJECT"))),
-        ("action = 'ACCEPT'", expect(&|r| r.0 == Some("ACCEPT"))),
-        (
-            "action IN ('ACCEPT', 'NOPE')",
-            expect(&|r| r.0 == Some("ACCEPT")),
-        ),
-        ("action = 'NOPE'", 0),
+    let engine = engine(path, None);
+    let mut cases = action_cases();
+    cases.extend([
         ("dstport >= 1000", expect(&|r| r.1 >= Some(1000))),
         ("dstport < 10", expect(&|r| r.1.is_some_and(|p| p < 10))),
         ("22 > dstport", expect(&|r| r.1.is_some_and(|p| p < 22))),
@@ -102,7 +134,7 @@ fn statistics_skip_without_changing_answers() {
         ),
         ("action IS NULL", expect(&|r| r.0.is_none())),
         ("action <> 'ACCEPT'", expect(&|r| r.0 == Some("REJECT"))),
-    ];
+    ]);
     for (filter, want) in cases {
         let got = count(
             &engine,
@@ -124,31 +156,15 @@ fn statistics_skip_without_changing_answers() {
 
 #[test]
 fn skipped_rows_still_count_as_read() {
-    use std::sync::atomic::{AtomicU64, Ordering};
     let dir = tempfile::tempdir().unwrap();
     let path = write_file(dir.path());
-    let records = Arc::new(AtomicU64::new(0));
-    let seen = records.clone();
-    let observer: vpcflow_engine::Observer = Arc::new(move |event| {
-        if let vpcflow_engine::ScanEvent::Done { summary, .. } = event {
-            seen.fetch_add(summary.records, Ordering::Relaxed);
-        }
-        true
-    });
-    let engine = Engine::new(
-        &[path],
-        EngineOptions {
-            threads: Some(2),
-            observer: Some(observer),
-            ..EngineOptions::default()
-        },
-    )
-    .unwrap();
+    let (observer, seen) = tally();
+    let engine = engine(path, Some(observer));
     assert_eq!(
         count(&engine, "SELECT COUNT(*) FROM flows WHERE action = 'NOPE'"),
         0
     );
-    assert_eq!(records.load(Ordering::Relaxed), ROWS as u64);
+    assert_eq!(seen.lock().unwrap().0, ROWS as u64);
 }
 
 /// The same rows as text lines of the default format, with a malformed line among them.
@@ -180,38 +196,13 @@ fn write_text(dir: &std::path::Path) -> String {
 /// malformed line is reported whatever the filter.
 #[test]
 fn text_lines_left_out_never_change_answers() {
-    use std::sync::Mutex;
     let dir = tempfile::tempdir().unwrap();
     let path = write_text(dir.path());
     // (records, bad records) of the last query.
-    let seen = Arc::new(Mutex::new((0u64, 0u64)));
-    let tally = seen.clone();
-    let observer: vpcflow_engine::Observer = Arc::new(move |event| {
-        if let vpcflow_engine::ScanEvent::Done { summary, .. } = event {
-            let mut t = tally.lock().unwrap();
-            t.0 += summary.records;
-            t.1 += summary.bad_records;
-        }
-        true
-    });
-    let engine = Engine::new(
-        &[path],
-        EngineOptions {
-            threads: Some(2),
-            observer: Some(observer),
-            ..EngineOptions::default()
-        },
-    )
-    .unwrap();
-    let expect = |f: &dyn Fn(&Row) -> bool| (0..ROWS).map(row).filter(|r| f(r)).count() as i64;
-    let cases: Vec<(&str, i64)> = vec![
-        ("action = 'REJECT'", expect(&|r| r.0 == Some("REJECT"))),
-        ("action = 'ACCEPT'", expect(&|r| r.0 == Some("ACCEPT"))),
-        (
-            "action IN ('ACCEPT', 'NOPE')",
-            expect(&|r| r.0 == Some("ACCEPT")),
-        ),
-        ("action = 'NOPE'", 0),
+    let (observer, seen) = tally();
+    let engine = engine(path, Some(observer));
+    let mut cases = action_cases();
+    cases.extend([
         ("dstport IN (1, 2)", expect(&|r| matches!(r.1, Some(1 | 2)))),
         (
             "action = 'REJECT' AND dstport = 7",
@@ -219,7 +210,7 @@ fn text_lines_left_out_never_change_answers() {
         ),
         ("log_status = 'NODATA'", expect(&|r| r.0.is_none())),
         ("action IS NULL", expect(&|r| r.0.is_none())),
-    ];
+    ]);
     for (filter, want) in cases {
         *seen.lock().unwrap() = (0, 0);
         let got = count(
