@@ -119,17 +119,93 @@ pub fn is_redacted(token: &[u8]) -> bool {
             .all(|b| matches!(b, b'x' | b'X' | b'.' | b':' | b'*'))
 }
 
-/// Parses an IPv4 address quickly, falling back to the standard parser for IPv6.
+/// Parses an address: IPv4, and IPv6 as AWS writes it, quickly; other IPv6 forms (an embedded IPv4 address,
+/// anything odd) through the standard parser, which decides.
 #[inline]
 pub fn parse_addr(token: &[u8]) -> Option<IpAddr> {
     if let Some(v4) = parse_ipv4(token) {
         return Some(IpAddr::V4(v4));
     }
     if token.contains(&b':') {
+        if let Some(v6) = parse_ipv6_groups(token) {
+            return Some(IpAddr::V6(v6));
+        }
         let text = std::str::from_utf8(token).ok()?;
         return text.parse::<Ipv6Addr>().ok().map(IpAddr::V6);
     }
     None
+}
+
+/// IPv6 written as groups of one to four hex digits with at most one `::`, the only forms AWS writes. `None` for
+/// anything else, valid or not; it never accepts what the standard parser refuses. The standard parser tries an
+/// embedded IPv4 address at every group, which made it 3% of a query over text with 5% IPv6 lines.
+fn parse_ipv6_groups(token: &[u8]) -> Option<Ipv6Addr> {
+    if token.len() < 2 || token.len() > 39 {
+        return None;
+    }
+    // Groups before and after the `::`.
+    let (mut head, mut tail) = ([0u16; 8], [0u16; 8]);
+    let (mut heads, mut tails) = (0, 0);
+    let mut compressed = false;
+    let mut i = 0;
+    if token.starts_with(b"::") {
+        compressed = true;
+        i = 2;
+        if i == token.len() {
+            return Some(Ipv6Addr::UNSPECIFIED);
+        }
+    }
+    loop {
+        let start = i;
+        let mut value = 0u16;
+        while let Some(digit) = token.get(i).and_then(|b| (*b as char).to_digit(16)) {
+            if i - start == 4 {
+                return None;
+            }
+            value = value << 4 | digit as u16;
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        if compressed {
+            *tail.get_mut(tails)? = value;
+            tails += 1;
+        } else {
+            *head.get_mut(heads)? = value;
+            heads += 1;
+        }
+        match token.get(i) {
+            None => break,
+            Some(b':') => {
+                i += 1;
+                if token.get(i) == Some(&b':') {
+                    if compressed {
+                        return None;
+                    }
+                    compressed = true;
+                    i += 1;
+                    if i == token.len() {
+                        break;
+                    }
+                }
+            }
+            Some(_) => return None,
+        }
+    }
+    // `::` stands for at least one group.
+    let fits = if compressed {
+        heads + tails <= 7
+    } else {
+        heads == 8
+    };
+    if !fits {
+        return None;
+    }
+    let mut groups = [0u16; 8];
+    groups[..heads].copy_from_slice(&head[..heads]);
+    groups[8 - tails..].copy_from_slice(&tail[..tails]);
+    Some(Ipv6Addr::from(groups))
 }
 
 #[inline]
@@ -410,6 +486,61 @@ impl TrafficPath {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_matches_std_on_edge_cases() {
+        for text in [
+            "::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7",
+            ":::",
+            "1:::2",
+            "::1::",
+            ":1",
+            "1:",
+            "2600:1f18:4a3:ff00::4a1",
+            "2600:1F18:4A3:FF00::4A1",
+            "00001::",
+            "0001::",
+            "g::",
+            "::ffff:1.2.3.4",
+            "1::1.2.3.4",
+            "fe80::1%eth0",
+            "1:2:3:4:5:6:1.2.3.4",
+            ": :",
+            "",
+        ] {
+            assert_eq!(
+                parse_addr(text.as_bytes()),
+                text.parse::<IpAddr>().ok(),
+                "{text:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+
+        /// Any short string of address characters, and any IPv6 address written compressed or in full.
+        #[test]
+        fn ipv6_matches_std(
+            text in "[0-9a-fA-F:.]{0,40}",
+            groups in proptest::array::uniform8(proptest::prop_oneof![proptest::strategy::Just(0u16), proptest::strategy::Just(1u16), proptest::num::u16::ANY]),
+        ) {
+            proptest::prop_assert_eq!(parse_addr(text.as_bytes()), text.parse::<IpAddr>().ok());
+            let addr = Ipv6Addr::from(groups);
+            let full = groups.iter().map(|g| format!("{g:x}")).collect::<Vec<_>>().join(":");
+            for written in [addr.to_string(), full] {
+                proptest::prop_assert_eq!(parse_ipv6_groups(written.as_bytes()), Some(addr), "{}", written);
+            }
+        }
+    }
 
     #[test]
     fn ipv4_matches_std_on_edge_cases() {
