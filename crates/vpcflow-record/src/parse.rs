@@ -1337,7 +1337,9 @@ mod tests {
             b.keep_only(Field::Dstport, &wanted_ports);
             for line in &lines {
                 let excluded = b.excludes(line.as_bytes());
-                prop_assert_eq!(plain_fields(line.as_bytes()).is_some_and(|n| n != split(line.trim_end_matches('\r').as_bytes(), &mut Vec::new())), false);
+                // A plain line has the fields the general path finds.
+                let trimmed = line.trim_end_matches('\r').as_bytes();
+                prop_assert!(plain_fields(trimmed).is_none_or(|n| n == split(trimmed, &mut Vec::new())));
                 let pushed = b.push_line(line.as_bytes());
                 let parsed = b.finish();
                 if !excluded {
