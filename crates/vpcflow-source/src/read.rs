@@ -1,6 +1,6 @@
 //! Opening inputs, telling what they hold, and reading many of them on every core in order.
 
-use crate::gunzip::Reservation;
+use crate::gunzip::{Reservation, SPARE_DATA, give_back, spare};
 use crate::layout::Partitions;
 use crate::{FileSummary, Input, Item, Problem, ProblemKind, ReadOptions};
 use std::io::{BufRead, BufReader, Read};
@@ -114,60 +114,56 @@ fn gunzip(
     let Some(size) = whole else {
         return Ok((stream(Box::new(reader)), Reservation::default()));
     };
-    use crate::gunzip::{SPARE_DATA, give_back, spare};
-    let (data, mut held) = match input {
+    if let Input::Memory { data, .. } = input {
         // Already in memory: not counted again.
-        Input::Memory { data, .. } => (data.clone(), Reservation::default()),
-        _ => {
-            let Some(mut held) = Reservation::take(size) else {
-                return Ok((stream(Box::new(reader)), Reservation::default()));
-            };
-            // Read into the thread's spare buffer, given back once the object is inflated.
-            let mut data = spare(&SPARE_DATA);
-            data.clear();
-            data.reserve(size);
-            (&mut reader).take(size as u64).read_to_end(&mut data)?;
-            if data.len() == size && !reader.fill_buf()?.is_empty() {
-                // The file grew while it was read.
-                let grown = std::io::Cursor::new(data).chain(reader);
-                return Ok((stream(Box::new(grown)), held));
-            }
-            let inflated = crate::gunzip::inflate(&data, &mut held);
-            if inflated.rest == data.len() {
-                held.shrink(data.len());
-                give_back(&SPARE_DATA, data);
-                return Ok((Box::new(std::io::Cursor::new(inflated.text)), held));
-            }
-            return Ok(rest_streamed(
-                inflated,
-                bytes::Bytes::from(data),
-                held,
-                stream,
-            ));
-        }
-    };
-    let inflated = crate::gunzip::inflate(&data, &mut held);
-    if inflated.rest == data.len() {
-        return Ok((Box::new(std::io::Cursor::new(inflated.text)), held));
+        let mut held = Reservation::default();
+        let inflated = crate::gunzip::inflate(data, &mut held);
+        return Ok(inflated_then_streamed(inflated, data.clone(), held, stream));
     }
-    Ok(rest_streamed(inflated, data, held, stream))
+    let Some(mut held) = Reservation::take(size) else {
+        return Ok((stream(Box::new(reader)), Reservation::default()));
+    };
+    // Read into the thread's spare buffer, given back once the object is inflated.
+    let mut data = spare(&SPARE_DATA);
+    data.clear();
+    data.reserve(size);
+    (&mut reader).take(size as u64).read_to_end(&mut data)?;
+    if data.len() == size && !reader.fill_buf()?.is_empty() {
+        // The file grew while it was read.
+        let grown = std::io::Cursor::new(data).chain(reader);
+        return Ok((stream(Box::new(grown)), held));
+    }
+    let inflated = crate::gunzip::inflate(&data, &mut held);
+    if inflated.rest < data.len() {
+        return Ok(inflated_then_streamed(
+            inflated,
+            bytes::Bytes::from(data),
+            held,
+            stream,
+        ));
+    }
+    // The compressed bytes are not needed any more.
+    held.shrink(data.len());
+    give_back(&SPARE_DATA, data);
+    Ok((Box::new(std::io::Cursor::new(inflated.text)), held))
 }
 
-/// The text inflated whole, followed by the rest of the object streamed.
-fn rest_streamed(
+/// The text inflated whole, followed by the rest of the object (from `inflated.rest` on) streamed.
+fn inflated_then_streamed(
     inflated: crate::gunzip::Inflated,
     data: bytes::Bytes,
     held: Reservation,
     stream: impl Fn(Box<dyn BufRead + Send>) -> Box<dyn BufRead + Send>,
 ) -> (Box<dyn BufRead + Send>, Reservation) {
+    let text = std::io::Cursor::new(inflated.text);
+    if inflated.rest == data.len() {
+        return (Box::new(text), held);
+    }
     let rest = stream(Box::new(std::io::Cursor::new(data.slice(inflated.rest..))));
-    if inflated.text.is_empty() {
+    if text.get_ref().is_empty() {
         return (rest, held);
     }
-    (
-        Box::new(std::io::Cursor::new(inflated.text).chain(rest)),
-        held,
-    )
+    (Box::new(text.chain(rest)), held)
 }
 
 fn dispatch(
