@@ -14,7 +14,7 @@ use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::logical_expr::expr::{AggregateFunction, AggregateFunctionParams};
 use datafusion::logical_expr::logical_plan::builder::project;
-use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, col, lit};
+use datafusion::logical_expr::{Aggregate, AggregateUDF, Expr, LogicalPlan, col, lit};
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 use std::sync::Arc;
@@ -124,39 +124,15 @@ impl OptimizerRule for CountsWithOneDistinct {
                     inner_group.push(args.swap_remove(0).alias(DISTINCT_ALIAS));
                     distinct_added = true;
                 }
-                outer_aggr.push(Expr::AggregateFunction(AggregateFunction::new_udf(
-                    func,
-                    vec![col(DISTINCT_ALIAS)],
-                    false,
-                    None,
-                    vec![],
-                    None,
-                )));
+                outer_aggr.push(plain_call(func, vec![col(DISTINCT_ALIAS)]));
                 from_count.push(false);
             } else {
                 let alias = format!("__vpcflow_partial_{i}");
                 let is_count = func.name().eq_ignore_ascii_case("count");
-                inner_aggr.push(
-                    Expr::AggregateFunction(AggregateFunction::new_udf(
-                        func.clone(),
-                        args,
-                        false,
-                        None,
-                        vec![],
-                        None,
-                    ))
-                    .alias(alias.clone()),
-                );
+                inner_aggr.push(plain_call(func.clone(), args).alias(alias.clone()));
                 // Counts add up; sum, min and max of the partial results are the results.
                 let outer = if is_count { sum_udaf() } else { func };
-                outer_aggr.push(Expr::AggregateFunction(AggregateFunction::new_udf(
-                    outer,
-                    vec![col(alias)],
-                    false,
-                    None,
-                    vec![],
-                    None,
-                )));
+                outer_aggr.push(plain_call(outer, vec![col(alias)]));
                 from_count.push(is_count);
             }
         }
@@ -179,4 +155,16 @@ impl OptimizerRule for CountsWithOneDistinct {
         }
         Ok(Transformed::yes(project(outer, output)?))
     }
+}
+
+/// `func(args)`: not distinct, no filter, no ordering, no null treatment.
+fn plain_call(func: Arc<AggregateUDF>, args: Vec<Expr>) -> Expr {
+    Expr::AggregateFunction(AggregateFunction::new_udf(
+        func,
+        args,
+        false,
+        None,
+        vec![],
+        None,
+    ))
 }
