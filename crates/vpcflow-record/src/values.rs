@@ -136,6 +136,28 @@ pub fn parse_addr(token: &[u8]) -> Option<IpAddr> {
     None
 }
 
+/// The value of an ASCII hex digit, by table (`char::to_digit` took a fifth of the time of an IPv6 address).
+#[inline(always)]
+fn hex_digit(byte: u8) -> Option<u16> {
+    const VALUES: [u8; 256] = {
+        let mut t = [0xff; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            t[b'A' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    };
+    let value = VALUES[byte as usize];
+    (value != 0xff).then_some(value as u16)
+}
+
 /// IPv6 written as groups of one to four hex digits with at most one `::`, the only forms AWS writes. `None` for
 /// anything else, valid or not; it never accepts what the standard parser refuses. The standard parser tries an
 /// embedded IPv4 address at every group, which made it 3% of a query over text with 5% IPv6 lines.
@@ -158,11 +180,11 @@ fn parse_ipv6_groups(token: &[u8]) -> Option<Ipv6Addr> {
     loop {
         let start = i;
         let mut value = 0u16;
-        while let Some(digit) = token.get(i).and_then(|b| (*b as char).to_digit(16)) {
+        while let Some(digit) = token.get(i).and_then(|b| hex_digit(*b)) {
             if i - start == 4 {
                 return None;
             }
-            value = value << 4 | digit as u16;
+            value = value << 4 | digit;
             i += 1;
         }
         if i == start {
