@@ -1136,17 +1136,13 @@ fn split(line: &[u8], spans: &mut Vec<(u32, u32)>) -> usize {
 /// cost as much as reading the wanted ones.
 #[inline(always)]
 fn skip_fields(line: &[u8], pos: usize, fields: usize) -> Option<usize> {
-    use wide::u8x16;
-    let (space, tab, hash) = (u8x16::splat(b' '), u8x16::splat(b'\t'), u8x16::splat(b'#'));
     // Separators still to find; the end of the line stands for the last one.
     let mut left = fields as u32;
     let mut base = pos;
     // The byte before `pos` counts as a space, so that a field may not start with one.
     let mut last_was_space = 1;
     while let Some(chunk) = line.get(base..base + 16) {
-        let bytes = u8x16::new(chunk.try_into().expect("16 bytes"));
-        let spaces = bytes.cmp_eq(space).move_mask() as u32;
-        let odd = (bytes.cmp_eq(tab) | bytes.cmp_eq(hash)).move_mask() as u32;
+        let (spaces, odd) = separators16(chunk);
         let empty = spaces & ((spaces << 1) | last_was_space);
         let found = ones16(spaces);
         if found >= left {
@@ -1169,9 +1165,8 @@ fn skip_fields(line: &[u8], pos: usize, fields: usize) -> Option<usize> {
     if seen > 16 {
         return None;
     }
-    let bytes = u8x16::new(line[start..].try_into().expect("16 bytes"));
-    let spaces = ((bytes.cmp_eq(space).move_mask() as u32) >> seen) | (1 << (16 - seen));
-    let odd = (bytes.cmp_eq(tab) | bytes.cmp_eq(hash)).move_mask() as u32 >> seen;
+    let (spaces, odd) = separators16(&line[start..]);
+    let (spaces, odd) = ((spaces >> seen) | (1 << (16 - seen)), odd >> seen);
     let empty = spaces & ((spaces << 1) | last_was_space);
     if ones16(spaces) < left {
         return None;
@@ -1213,8 +1208,21 @@ fn skip_in_short_line(line: &[u8], pos: usize, fields: usize) -> Option<usize> {
     (left == 1 && !last_was_space).then_some(line.len() + 1)
 }
 
-/// The number of bits set in a 16-bit mask, by table: the build targets plain x86-64, which lacks `popcnt`, and
-/// `count_ones` then costs a dozen instructions, a tenth of the single pass where fields are skipped.
+/// The spaces of 16 bytes, and their tabs and `#` (which only the general path understands), as bit masks: one
+/// comparison per kind of byte and a bit per byte.
+#[inline(always)]
+fn separators16(chunk: &[u8]) -> (u32, u32) {
+    use wide::u8x16;
+    let bytes = u8x16::new(chunk.try_into().expect("16 bytes"));
+    let spaces = bytes.cmp_eq(u8x16::splat(b' ')).move_mask() as u32;
+    let odd =
+        (bytes.cmp_eq(u8x16::splat(b'\t')) | bytes.cmp_eq(u8x16::splat(b'#'))).move_mask() as u32;
+    (spaces, odd)
+}
+
+/// The number of bits set in a 16-bit mask, by table: the build targets plain x86-64, which lacks `popcnt`, so
+/// `count_ones` is a dozen instructions there against two loads. (Building for x86-64-v2, with `popcnt`, made no
+/// measurable difference to a query; see BENCHMARKS.md.)
 #[inline(always)]
 fn ones16(mask: u32) -> u32 {
     const ONES: [u8; 256] = {
@@ -1232,20 +1240,15 @@ fn ones16(mask: u32) -> u32 {
 /// The number of fields of a line written plainly: single spaces between fields, none before the first or after
 /// the last, no tabs and no `#`; `None` for any other line. On such a line the general path finds the same fields.
 fn plain_fields(line: &[u8]) -> Option<usize> {
-    use wide::u8x16;
     if line.first().is_none_or(|b| *b == b' ') || line.last() == Some(&b' ') {
         return None;
     }
-    // Sixteen bytes at a time: one comparison per kind of byte, and a bit per byte.
-    let (space, tab, hash) = (u8x16::splat(b' '), u8x16::splat(b'\t'), u8x16::splat(b'#'));
     let mut spaces_seen = 0;
     let mut last_was_space = 0;
     let chunks = line.chunks_exact(16);
     let tail = chunks.remainder();
     for chunk in chunks {
-        let bytes = u8x16::new(chunk.try_into().expect("16 bytes"));
-        let spaces = bytes.cmp_eq(space).move_mask() as u32;
-        let odd = (bytes.cmp_eq(tab) | bytes.cmp_eq(hash)).move_mask();
+        let (spaces, odd) = separators16(chunk);
         if odd != 0 || spaces & ((spaces << 1) | last_was_space) != 0 {
             return None;
         }
