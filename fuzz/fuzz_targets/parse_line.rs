@@ -30,7 +30,12 @@ fuzz_target!(|data: &[u8]| {
     filtered.keep_only(Field::Action, &["REJECT".to_string()]);
     filtered.keep_only(Field::Dstport, &["22".to_string(), "443".to_string()]);
     // Most fields skipped in runs, addresses read: the top-talkers query's projection.
-    let mut few = BatchBuilder::new(format, Some(&[Field::Srcaddr, Field::Dstaddr, Field::Bytes]), 16).with_views();
+    let mut few = BatchBuilder::new(
+        format,
+        Some(&[Field::Srcaddr, Field::Dstaddr, Field::Bytes]),
+        16,
+    )
+    .with_views();
     let mut accepted = Vec::new();
     for line in data[1..].split(|b| *b == b'\n') {
         let pushed = builder.push_line(line);
