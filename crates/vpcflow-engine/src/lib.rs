@@ -3,7 +3,7 @@
 //! An embedded Apache DataFusion session with one table, `flows` (also reachable as `vpc_flow_logs`, the name
 //! AWS's Athena documentation uses), over any inputs `vpcflow-source` reads. Its columns are Athena's, so
 //! queries written for Athena run unchanged; the scan reads only the columns a query uses, on every core, and
-//! streams (see [`table`]). Flow functions ([`udf`]), the `--where` filter language ([`filter`]), the canned
+//! streams (see [`table`]). Flow functions ([`udf`]), Athena's date functions ([`trino`]), the `--where` filter language ([`filter`]), the canned
 //! reports behind `top`/`stats`/`timeline` ([`reports`]) and the Parquet export behind `convert` ([`export`])
 //! sit on top.
 //!
@@ -18,6 +18,7 @@ pub mod rules;
 pub mod scan;
 pub mod schema;
 pub mod table;
+pub mod trino;
 pub mod udf;
 
 pub use datafusion::error::DataFusionError;
@@ -74,7 +75,7 @@ impl Engine {
         // first in descending order, which would rank NODATA rows' NULL totals above every talker.
         config.options_mut().sql_parser.default_null_ordering = "nulls_last".to_string();
         let ctx = SessionContext::new_with_config(config);
-        for f in udf::all() {
+        for f in udf::all().into_iter().chain(trino::all()) {
             ctx.register_udf(f);
         }
         ctx.add_optimizer_rule(Arc::new(rules::CountsWithOneDistinct));

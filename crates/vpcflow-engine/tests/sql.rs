@@ -53,6 +53,67 @@ golden!(
     athena_rejected_tcp_ports,
     "SELECT dstport, COUNT(*) FROM flows WHERE action = 'REJECT' AND protocol = 6 GROUP BY dstport ORDER BY dstport"
 );
+// AWS's Athena guide's first flow-log query, with an ORDER BY so that the snapshot does not depend on which
+// partition finishes first (the query as AWS writes it is run below).
+golden!(
+    athena_rejected_tcp_by_day_of_week,
+    "SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol FROM vpc_flow_logs \
+     WHERE action = 'REJECT' AND protocol = 6 ORDER BY srcaddr LIMIT 100"
+);
+// Calendar facts: 2024-01-01 is a Monday, 2024-01-07 a Sunday, 2021-01-03 a Sunday in ISO week 53 of 2020,
+// 2020-12-31 a Thursday and day 366; 1418590010 is 2014-12-14 20:46:50 UTC, a Sunday, and Monday 05:46:50 in
+// Tokyo.
+golden!(
+    athena_date_functions,
+    "SELECT d, year(d) AS y, quarter(d) AS q, month(d) AS m, week(d) AS w, week_of_year(d) AS w2, \
+     year_of_week(d) AS yow, day(d) AS dd, day_of_month(d) AS dd2, day_of_week(d) AS dow, dow(d) AS dow2, \
+     day_of_year(d) AS doy, doy(d) AS doy2 \
+     FROM (VALUES (DATE '2024-01-01'), (DATE '2024-01-07'), (DATE '2021-01-03'), (DATE '2020-12-31'), (NULL)) AS t(d) \
+     ORDER BY d"
+);
+golden!(
+    athena_time_functions,
+    "SELECT t, hour(t) AS h, minute(t) AS mi, second(t) AS s, day_of_week(t) AS dow, \
+     hour(z) AS tokyo_h, day_of_week(z) AS tokyo_dow \
+     FROM (SELECT from_unixtime(1418590010) AS t, \
+     arrow_cast(arrow_cast(1418590010, 'Int64'), 'Timestamp(Second, Some(\"Asia/Tokyo\"))') AS z)"
+);
+
+#[test]
+fn athena_example_runs_unchanged() {
+    let engine = engine();
+    let rows = |sql: &str| {
+        let (_, batches) = engine.collect(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let text = arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines.sort();
+        lines
+    };
+    let aws = rows(
+        "SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol\n\
+         FROM vpc_flow_logs\n\
+         WHERE action = 'REJECT' AND protocol = 6\n\
+         LIMIT 100;",
+    );
+    let ordered = rows(
+        "SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol FROM vpc_flow_logs \
+         WHERE action = 'REJECT' AND protocol = 6 ORDER BY srcaddr LIMIT 100",
+    );
+    assert_eq!(aws, ordered);
+    assert!(aws.len() > 4, "{aws:?}");
+}
+
+#[test]
+fn date_functions_refuse_unix_times_with_a_hint() {
+    let err = engine()
+        .collect("SELECT day_of_week(start) FROM flows")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("from_unixtime(start)"), "{err}");
+}
+
 golden!(
     athena_table_name_and_partitions,
     "SELECT \"aws-account-id\", \"aws-region\", \"date\", \"hour\", COUNT(*) AS records, COUNT(srcaddr) AS with_traffic \

@@ -17,7 +17,8 @@ use vpcflow_source::{Input, expand_inputs};
 pub struct Args {
     /// The query. The table is `flows` (or `vpc_flow_logs`) with Athena's columns; quote `"end"` and the key
     /// columns (`"aws-region"`, `"$path"`). Flow functions: is_private, ip_in, aws_service, aws_region,
-    /// protocol_name, service_name, tcp_flag_names, flow_time.
+    /// protocol_name, service_name, tcp_flag_names, flow_time. Athena's date functions too: year, quarter,
+    /// month, week, day, day_of_week, day_of_year, hour, minute, second (of `date` or `from_unixtime(start)`).
     sql: String,
 
     #[command(flatten)]
