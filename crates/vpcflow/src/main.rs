@@ -210,10 +210,26 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if inputs::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("vpcflow: {e:#}");
+            eprintln!("vpcflow: {}", describe(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, each said once. DataFusion's errors carry their cause's text in their own (at
+/// times behind a label of their own, `sql parser error: …`), so anyhow's `{:#}` printed a planning error, with
+/// its list of the table's 38 columns, three times over.
+fn describe(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        let message = cause.split_once(": ").map_or(cause.as_str(), |(_, m)| m);
+        if !text.contains(&cause) && !text.contains(message) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 fn fields() -> anyhow::Result<ExitCode> {

@@ -92,6 +92,9 @@ fn sql_errors_are_reported_with_exit_2() {
     let (_, err, code) = run(vpcflow().args(["query", "SELECT nosuch FROM flows", FIXTURE]));
     assert_eq!(code, 2);
     assert!(err.contains("nosuch"), "{err}");
+    // Said once, not once per link of DataFusion's error chain.
+    assert_eq!(err.matches("No field named nosuch").count(), 1, "{err}");
+    assert_eq!(err.matches("Valid fields are").count(), 1, "{err}");
 }
 
 #[test]
