@@ -3,15 +3,19 @@
 //! `SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol FROM vpc_flow_logs WHERE
 //! action = 'REJECT' AND protocol = 6 LIMIT 100`.
 //!
-//! Each takes a date or a timestamp (a zoned timestamp is read in its zone) and returns a `BIGINT`, with Trino's
-//! meaning: `day_of_week` is ISO (Monday 1 … Sunday 7), `week` is the ISO week and `year_of_week` its year. A
-//! Unix time such as `start` becomes a timestamp with `from_unixtime(start)`, as in Athena.
+//! The field functions take a date or a timestamp (a zoned timestamp is read in its zone) and return a `BIGINT`,
+//! with Trino's meaning: `day_of_week` is ISO (Monday 1 … Sunday 7), `week` is the ISO week and `year_of_week`
+//! its year. A Unix time such as `start` becomes a timestamp with `from_unixtime(start)`, as in Athena.
+//! `date(x)` is `CAST(x AS DATE)`, and `date_format(x, format)` takes MySQL's specifiers (`%i` minutes, `%s`
+//! seconds, …) as Athena does, where DataFusion's function of that name takes chrono's (`%M` minutes).
 
-use arrow::array::{Array, ArrayRef};
+use arrow::array::{Array, ArrayRef, StringBuilder};
 use arrow::compute::cast;
 use arrow::compute::kernels::temporal::{DatePart, date_part};
 use arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, plan_err};
+use arrow::datatypes::TimeUnit;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
@@ -28,6 +32,14 @@ pub fn all() -> Vec<ScalarUDF> {
                 signature: Signature::any(1, Volatility::Immutable),
             })
         })
+        .chain([
+            ScalarUDF::new_from_impl(ToDate {
+                signature: Signature::any(1, Volatility::Immutable),
+            }),
+            ScalarUDF::new_from_impl(DateFormat {
+                signature: Signature::any(2, Volatility::Immutable),
+            }),
+        ])
         .collect()
 }
 
@@ -112,5 +124,175 @@ impl ScalarUDFImpl for DateField {
                 ColumnarValue::Scalar(ScalarValue::try_from_array(&fields, 0)?)
             }
         })
+    }
+}
+
+/// `date(x)`: `CAST(x AS DATE)`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ToDate {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for ToDate {
+    fn name(&self) -> &str {
+        "date"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        match arg_types {
+            [_] => Ok(DataType::Date32),
+            _ => plan_err!("date() takes one argument"),
+        }
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [value] = args.args.as_slice() else {
+            return plan_err!("date() takes one argument");
+        };
+        value.cast_to(&DataType::Date32, None)
+    }
+}
+
+/// `date_format(x, format)` with MySQL's specifiers, as Trino has it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct DateFormat {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for DateFormat {
+    fn name(&self) -> &str {
+        "date_format"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        match arg_types {
+            [
+                DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) | DataType::Null,
+                DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8,
+            ] => Ok(DataType::Utf8),
+            [other, _] => plan_err!(
+                "date_format() takes a date or a timestamp and a format, not {other}; a Unix time such as \
+                 `start` is from_unixtime(start)"
+            ),
+            _ => plan_err!("date_format() takes two arguments: a date or timestamp, and a format"),
+        }
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [value, format] = args.args.as_slice() else {
+            return plan_err!("date_format() takes two arguments");
+        };
+        let ColumnarValue::Scalar(format) = format else {
+            return exec_err!("date_format() takes a constant format");
+        };
+        let Some(format) = format.try_as_str().flatten() else {
+            return Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)));
+        };
+        let format = chrono_format(format)?;
+        let mut array = value.to_array(args.number_rows)?;
+        // Trino formats a date as its midnight, so that `%H` works on dates too.
+        if matches!(array.data_type(), DataType::Date32 | DataType::Date64) {
+            array = cast(&array, &DataType::Timestamp(TimeUnit::Second, None))?;
+        }
+        let options = FormatOptions::default()
+            .with_timestamp_format(Some(&format))
+            .with_timestamp_tz_format(Some(&format));
+        let formatter = ArrayFormatter::try_new(array.as_ref(), &options)?;
+        let mut out = StringBuilder::with_capacity(array.len(), array.len() * format.len());
+        for i in 0..array.len() {
+            if array.is_null(i) {
+                out.append_null();
+                continue;
+            }
+            let mut text = String::new();
+            if std::fmt::Write::write_fmt(&mut text, format_args!("{}", formatter.value(i)))
+                .is_err()
+            {
+                return exec_err!("date_format(): cannot format row {i} with {format}");
+            }
+            out.append_value(text);
+        }
+        let out: ArrayRef = std::sync::Arc::new(out.finish());
+        Ok(match value {
+            ColumnarValue::Array(_) => ColumnarValue::Array(out),
+            ColumnarValue::Scalar(_) => {
+                ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
+            }
+        })
+    }
+}
+
+/// A MySQL/Trino `date_format` format in chrono's specifiers. Trino refuses `%D %U %u %V %w %X`; so does this.
+fn chrono_format(mysql: &str) -> Result<String> {
+    let mut out = String::with_capacity(mysql.len() + 8);
+    let mut chars = mysql.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let spec = match chars.next() {
+            Some('a') => "%a",
+            Some('b') => "%b",
+            Some('c') => "%-m",
+            Some('d') => "%d",
+            Some('e') => "%-d",
+            Some('f') => "%6f",
+            Some('H') => "%H",
+            Some('h') | Some('I') => "%I",
+            Some('i') => "%M",
+            Some('j') => "%j",
+            Some('k') => "%-H",
+            Some('l') => "%-I",
+            Some('M') => "%B",
+            Some('m') => "%m",
+            Some('p') => "%p",
+            Some('r') => "%I:%M:%S %p",
+            Some('S') | Some('s') => "%S",
+            Some('T') => "%H:%M:%S",
+            Some('v') => "%V",
+            Some('W') => "%A",
+            Some('x') => "%G",
+            Some('Y') => "%Y",
+            Some('y') => "%y",
+            Some('%') => "%%",
+            Some(other) => {
+                return plan_err!("date_format(): %{other} is not a specifier Athena knows");
+            }
+            None => return plan_err!("date_format(): the format ends with a lone %"),
+        };
+        out.push_str(spec);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chrono_format;
+
+    #[test]
+    fn mysql_specifiers_become_chrono_ones() {
+        assert_eq!(
+            chrono_format("%Y-%m-%d %H:%i:%s").unwrap(),
+            "%Y-%m-%d %H:%M:%S"
+        );
+        assert_eq!(
+            chrono_format("%c/%e %l%p %% %T").unwrap(),
+            "%-m/%-d %-I%p %% %H:%M:%S"
+        );
+        assert_eq!(
+            chrono_format("week %v of %x, %W %M").unwrap(),
+            "week %V of %G, %A %B"
+        );
+        assert!(chrono_format("%D").is_err());
+        assert!(chrono_format("100%").is_err());
     }
 }

@@ -79,6 +79,17 @@ golden!(
      arrow_cast(arrow_cast(1418590010, 'Int64'), 'Timestamp(Second, Some(\"Asia/Tokyo\"))') AS z)"
 );
 
+// MySQL's specifiers, as Athena's date_format takes them (%i minutes, %s seconds, %W weekday, %M month name,
+// %v/%x ISO week and year), on a timestamp, a zoned timestamp and a date; date() is a cast.
+golden!(
+    athena_date_format_and_date,
+    "SELECT date_format(t, '%Y-%m-%d %H:%i:%s') AS a, date_format(t, '%c/%e %l:%i %p %T %j %v %x') AS b, \
+     date_format(z, '%Y-%m-%d %H:%i') AS tokyo, date_format(DATE '2024-01-07', '%W %M %e, %Y %H:%i') AS d, \
+     date('2024-01-02') AS from_text, date(t) AS from_time \
+     FROM (SELECT from_unixtime(1418590010) AS t, \
+     arrow_cast(arrow_cast(1418590010, 'Int64'), 'Timestamp(Second, Some(\"Asia/Tokyo\"))') AS z)"
+);
+
 #[test]
 fn athena_example_runs_unchanged() {
     let engine = engine();

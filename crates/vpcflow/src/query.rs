@@ -18,7 +18,8 @@ pub struct Args {
     /// The query. The table is `flows` (or `vpc_flow_logs`) with Athena's columns; quote `"end"` and the key
     /// columns (`"aws-region"`, `"$path"`). Flow functions: is_private, ip_in, aws_service, aws_region,
     /// protocol_name, service_name, tcp_flag_names, flow_time. Athena's date functions too: year, quarter,
-    /// month, week, day, day_of_week, day_of_year, hour, minute, second (of `date` or `from_unixtime(start)`).
+    /// month, week, day, day_of_week, day_of_year, hour, minute, second (of `date` or `from_unixtime(start)`),
+    /// date(x), and date_format(x, '%Y-%m-%d %H:%i') with Athena's (MySQL's) specifiers.
     sql: String,
 
     #[command(flatten)]

@@ -49,6 +49,14 @@ QUERIES = [
         "(SELECT make_timestamp((start + CAST(srcport AS BIGINT) * 3607) * 1000000) AS t FROM flows WHERE start IS NOT NULL) "
         "GROUP BY ALL ORDER BY ALL",
     ),
+    (
+        "SELECT date_format(t, '%Y-%m-%d %H:%i:%s %j %W %M %p') AS f, COUNT(*) AS n FROM "
+        "(SELECT from_unixtime(start + CAST(dstport AS BIGINT) * 86400 + CAST(srcport AS BIGINT)) AS t FROM flows "
+        "WHERE start IS NOT NULL) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200",
+        "SELECT strftime(t, '%Y-%m-%d %H:%M:%S %j %A %B %p'), COUNT(*) FROM "
+        "(SELECT make_timestamp((start + CAST(dstport AS BIGINT) * 86400 + CAST(srcport AS BIGINT)) * 1000000) AS t "
+        "FROM flows WHERE start IS NOT NULL) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200",
+    ),
 ]
 
 COLUMNS = (
