@@ -118,13 +118,16 @@ impl ScalarUDFImpl for DateField {
         } else {
             cast(&date_part(array.as_ref(), self.part)?, &DataType::Int64)?
         };
-        Ok(match value {
-            ColumnarValue::Array(_) => ColumnarValue::Array(fields),
-            ColumnarValue::Scalar(_) => {
-                ColumnarValue::Scalar(ScalarValue::try_from_array(&fields, 0)?)
-            }
-        })
+        shaped_like(value, fields)
     }
+}
+
+/// `result` as a scalar when `input` was one (a constant argument), else as the array it is.
+fn shaped_like(input: &ColumnarValue, result: ArrayRef) -> Result<ColumnarValue> {
+    Ok(match input {
+        ColumnarValue::Array(_) => ColumnarValue::Array(result),
+        ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?),
+    })
 }
 
 /// `date(x)`: `CAST(x AS DATE)`.
@@ -220,13 +223,7 @@ impl ScalarUDFImpl for DateFormat {
             }
             out.append_value(text);
         }
-        let out: ArrayRef = std::sync::Arc::new(out.finish());
-        Ok(match value {
-            ColumnarValue::Array(_) => ColumnarValue::Array(out),
-            ColumnarValue::Scalar(_) => {
-                ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
-            }
-        })
+        shaped_like(value, std::sync::Arc::new(out.finish()))
     }
 }
 
