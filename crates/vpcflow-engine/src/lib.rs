@@ -78,6 +78,9 @@ impl Engine {
         for f in udf::all().into_iter().chain(trino::all()) {
             ctx.register_udf(f);
         }
+        for f in trino::aggregates() {
+            ctx.register_udaf(f);
+        }
         ctx.add_optimizer_rule(Arc::new(rules::CountsWithOneDistinct));
         let table = Arc::new(FlowsTable::new(paths, options.format, options.observer));
         ctx.register_table("flows", table.clone())?;

@@ -8,16 +8,24 @@
 //! its year. A Unix time such as `start` becomes a timestamp with `from_unixtime(start)`, as in Athena.
 //! `date(x)` is `CAST(x AS DATE)`, and `date_format(x, format)` takes MySQL's specifiers (`%i` minutes, `%s`
 //! seconds, …) as Athena does, where DataFusion's function of that name takes chrono's (`%M` minutes).
+//! `date_add(unit, n, x)` and `date_diff(unit, x, y)` take Trino's units (`millisecond` … `year`); `date_diff`
+//! counts whole units, as Trino does (a month is whole when the day and time of month are reached, a shorter
+//! month's last day counting as reached). `count_if(condition)` is the aggregate security queries lean on.
 
-use arrow::array::{Array, ArrayRef, StringBuilder};
+use arrow::array::{
+    Array, ArrayRef, AsArray, Int64Array, IntervalMonthDayNanoArray, StringBuilder,
+};
 use arrow::compute::cast;
 use arrow::compute::kernels::temporal::{DatePart, date_part};
 use arrow::datatypes::DataType;
 use arrow::datatypes::TimeUnit;
+use arrow::datatypes::{Int64Type, IntervalMonthDayNano, TimestampMillisecondType};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, ScalarFunctionArgs, ScalarUDF,
+    ScalarUDFImpl, Signature, Volatility,
 };
 
 /// Every Trino date function, ready to register.
@@ -39,8 +47,21 @@ pub fn all() -> Vec<ScalarUDF> {
             ScalarUDF::new_from_impl(DateFormat {
                 signature: Signature::any(2, Volatility::Immutable),
             }),
+            ScalarUDF::new_from_impl(DateAdd {
+                signature: Signature::any(3, Volatility::Immutable),
+            }),
+            ScalarUDF::new_from_impl(DateDiff {
+                signature: Signature::any(3, Volatility::Immutable),
+            }),
         ])
         .collect()
+}
+
+/// Every Trino aggregate function, ready to register.
+pub fn aggregates() -> Vec<AggregateUDF> {
+    vec![AggregateUDF::new_from_impl(CountIf {
+        signature: Signature::exact(vec![DataType::Boolean], Volatility::Immutable),
+    })]
 }
 
 /// Name, Trino's other names for it, and the field it extracts.
@@ -269,6 +290,312 @@ fn chrono_format(mysql: &str) -> Result<String> {
         out.push_str(spec);
     }
     Ok(out)
+}
+
+/// A unit of `date_add` and `date_diff`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Unit {
+    Millisecond,
+    Second,
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Unit {
+    fn of(function: &str, unit: &ColumnarValue) -> Result<Unit> {
+        let ColumnarValue::Scalar(unit) = unit else {
+            return exec_err!("{function}() takes a constant unit ('day', 'hour', …)");
+        };
+        Ok(
+            match unit
+                .try_as_str()
+                .flatten()
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("millisecond") => Unit::Millisecond,
+                Some("second") => Unit::Second,
+                Some("minute") => Unit::Minute,
+                Some("hour") => Unit::Hour,
+                Some("day") => Unit::Day,
+                Some("week") => Unit::Week,
+                Some("month") => Unit::Month,
+                Some("quarter") => Unit::Quarter,
+                Some("year") => Unit::Year,
+                _ => {
+                    return exec_err!(
+                        "{function}(): the unit is one of millisecond, second, minute, hour, day, week, month, \
+                     quarter, year, not {unit}"
+                    );
+                }
+            },
+        )
+    }
+
+    /// Milliseconds in a unit of fixed length; `None` for months, quarters and years.
+    fn millis(self) -> Option<i64> {
+        Some(match self {
+            Unit::Millisecond => 1,
+            Unit::Second => 1_000,
+            Unit::Minute => 60_000,
+            Unit::Hour => 3_600_000,
+            Unit::Day => 86_400_000,
+            Unit::Week => 604_800_000,
+            Unit::Month | Unit::Quarter | Unit::Year => return None,
+        })
+    }
+
+    /// Months in a calendar unit.
+    fn months(self) -> i64 {
+        match self {
+            Unit::Quarter => 3,
+            Unit::Year => 12,
+            _ => 1,
+        }
+    }
+
+    /// `n` of this unit as an interval (calendar days for days and weeks, so that adding follows the calendar).
+    fn interval(self, n: i64) -> Option<IntervalMonthDayNano> {
+        Some(match self {
+            Unit::Month | Unit::Quarter | Unit::Year => {
+                IntervalMonthDayNano::new(i32::try_from(n.checked_mul(self.months())?).ok()?, 0, 0)
+            }
+            Unit::Day | Unit::Week => IntervalMonthDayNano::new(
+                0,
+                i32::try_from(n.checked_mul(if self == Unit::Week { 7 } else { 1 })?).ok()?,
+                0,
+            ),
+            _ => IntervalMonthDayNano::new(0, 0, n.checked_mul(self.millis()? * 1_000_000)?),
+        })
+    }
+}
+
+/// `date_add(unit, n, x)`: `x` moved by `n` units, in the calendar for days and longer.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct DateAdd {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for DateAdd {
+    fn name(&self) -> &str {
+        "date_add"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        match arg_types {
+            [_, n, x @ (DataType::Date32 | DataType::Timestamp(..))] if n.is_integer() => {
+                Ok(x.clone())
+            }
+            _ => plan_err!("date_add() takes a unit, a whole number and a date or timestamp"),
+        }
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [unit, n, x] = args.args.as_slice() else {
+            return plan_err!("date_add() takes three arguments");
+        };
+        let unit = Unit::of("date_add", unit)?;
+        let x_array = x.to_array(args.number_rows)?;
+        if x_array.data_type() == &DataType::Date32 && unit.millis().is_some_and(|m| m < 86_400_000)
+        {
+            let unit = format!("{unit:?}").to_lowercase();
+            return exec_err!("date_add(): a date has no {unit}s; add to a timestamp instead");
+        }
+        let n_value = n;
+        let n = cast(&n.to_array(args.number_rows)?, &DataType::Int64)?;
+        let mut intervals = Vec::with_capacity(n.len());
+        for v in n.as_primitive::<Int64Type>().iter() {
+            intervals.push(match v {
+                Some(v) => match unit.interval(v) {
+                    Some(i) => Some(i),
+                    None => {
+                        let unit = format!("{unit:?}").to_lowercase();
+                        return exec_err!("date_add(): {v} {unit}s is out of range");
+                    }
+                },
+                None => None,
+            });
+        }
+        let intervals = IntervalMonthDayNanoArray::from(intervals);
+        let moved = arrow::compute::kernels::numeric::add(&x_array, &intervals)?;
+        // A column of counts moves a constant date to as many dates.
+        match n_value {
+            ColumnarValue::Scalar(_) => shaped_like(x, moved),
+            ColumnarValue::Array(_) => Ok(ColumnarValue::Array(moved)),
+        }
+    }
+}
+
+/// `date_diff(unit, x, y)`: whole units from `x` to `y` (negative when `y` is earlier).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct DateDiff {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for DateDiff {
+    fn name(&self) -> &str {
+        "date_diff"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        match arg_types {
+            [
+                _,
+                DataType::Date32 | DataType::Timestamp(..),
+                DataType::Date32 | DataType::Timestamp(..),
+            ] => Ok(DataType::Int64),
+            _ => plan_err!("date_diff() takes a unit and two dates or timestamps"),
+        }
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [unit, x, y] = args.args.as_slice() else {
+            return plan_err!("date_diff() takes three arguments");
+        };
+        let unit = Unit::of("date_diff", unit)?;
+        let rows = args.number_rows;
+        // Both as milliseconds since the epoch; a zoned timestamp keeps its zone for the calendar units.
+        let zone = |v: &ColumnarValue| match v.data_type() {
+            DataType::Timestamp(_, Some(tz)) => jiff::tz::TimeZone::get(&tz).ok(),
+            _ => None,
+        };
+        let (x_zone, y_zone) = (zone(x), zone(y));
+        let millis = |v: &ColumnarValue| -> Result<ArrayRef> {
+            Ok(cast(
+                &v.to_array(rows)?,
+                &DataType::Timestamp(TimeUnit::Millisecond, None),
+            )?)
+        };
+        let (xs, ys) = (millis(x)?, millis(y)?);
+        let xs = xs.as_primitive::<TimestampMillisecondType>();
+        let ys = ys.as_primitive::<TimestampMillisecondType>();
+        let mut out = Vec::with_capacity(rows);
+        for (a, b) in xs.iter().zip(ys.iter()) {
+            out.push(match (a, b) {
+                (Some(a), Some(b)) => Some(match unit.millis() {
+                    Some(m) => (b - a) / m,
+                    None => months_between(a, x_zone.as_ref(), b, y_zone.as_ref())? / unit.months(),
+                }),
+                _ => None,
+            });
+        }
+        let result: ArrayRef = std::sync::Arc::new(Int64Array::from(out));
+        if matches!((x, y), (ColumnarValue::Scalar(_), ColumnarValue::Scalar(_))) {
+            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                &result, 0,
+            )?));
+        }
+        Ok(ColumnarValue::Array(result))
+    }
+}
+
+/// Whole months from `a` to `b` (milliseconds since the epoch, read in their zones, UTC without one): the
+/// months until `a` moved by them, its day clamped to the month's last, would pass `b`.
+fn months_between(
+    a: i64,
+    a_zone: Option<&jiff::tz::TimeZone>,
+    b: i64,
+    b_zone: Option<&jiff::tz::TimeZone>,
+) -> Result<i64> {
+    let civil = |ms: i64, zone: Option<&jiff::tz::TimeZone>| -> Result<jiff::civil::DateTime> {
+        let Ok(t) = jiff::Timestamp::from_millisecond(ms) else {
+            return exec_err!("date_diff(): {ms} ms is out of range");
+        };
+        Ok(t.to_zoned(zone.cloned().unwrap_or(jiff::tz::TimeZone::UTC))
+            .datetime())
+    };
+    let (start, end) = (civil(a, a_zone)?, civil(b, b_zone)?);
+    let mut months = (i64::from(end.year()) - i64::from(start.year())) * 12
+        + i64::from(end.month())
+        - i64::from(start.month());
+    let moved = |m: i64| start.checked_add(jiff::Span::new().months(m)).ok();
+    if months > 0 && moved(months).is_some_and(|d| d > end) {
+        months -= 1;
+    } else if months < 0 && moved(months).is_some_and(|d| d < end) {
+        months += 1;
+    }
+    Ok(months)
+}
+
+/// `count_if(condition)`: the rows where the condition is true (0 for none, never NULL).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct CountIf {
+    signature: Signature,
+}
+
+impl AggregateUDFImpl for CountIf {
+    fn name(&self) -> &str {
+        "count_if"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn is_nullable(&self) -> bool {
+        false
+    }
+
+    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(TrueCount(0)))
+    }
+
+    fn default_value(&self, _data_type: &DataType) -> Result<ScalarValue> {
+        Ok(ScalarValue::Int64(Some(0)))
+    }
+}
+
+/// The true values seen, which is also the state partial aggregates hand on.
+#[derive(Debug)]
+struct TrueCount(i64);
+
+impl Accumulator for TrueCount {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        if let Some(conditions) = values.first() {
+            self.0 += conditions.as_boolean().true_count() as i64;
+        }
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        if let Some(counts) = states.first() {
+            self.0 += counts
+                .as_primitive::<Int64Type>()
+                .iter()
+                .flatten()
+                .sum::<i64>();
+        }
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![ScalarValue::Int64(Some(self.0))])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(ScalarValue::Int64(Some(self.0)))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self)
+    }
 }
 
 #[cfg(test)]

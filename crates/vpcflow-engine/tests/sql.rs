@@ -90,6 +90,32 @@ golden!(
      arrow_cast(arrow_cast(1418590010, 'Int64'), 'Timestamp(Second, Some(\"Asia/Tokyo\"))') AS z)"
 );
 
+// Whole units, Trino's way (DuckDB's date_sub agrees on each): a month is whole when its day and time are
+// reached, a shorter month's last day counting as reached; negative spans count toward zero.
+golden!(
+    athena_date_diff_and_date_add,
+    "SELECT date_diff('month', DATE '2024-01-31', DATE '2024-02-29') AS m1, \
+     date_diff('month', DATE '2024-03-31', DATE '2024-02-29') AS m2, \
+     date_diff('month', TIMESTAMP '2024-01-31 12:00:00', TIMESTAMP '2024-02-29 11:00:00') AS m3, \
+     date_diff('year', DATE '2020-02-29', DATE '2021-02-28') AS y, \
+     date_diff('quarter', DATE '2024-01-15', DATE '2024-07-14') AS q, \
+     date_diff('day', DATE '2024-01-01', DATE '2023-12-30') AS d, \
+     date_diff('hour', from_unixtime(3599), from_unixtime(0)) AS h, \
+     date_add('day', -7, DATE '2024-03-01') AS a1, date_add('month', 1, DATE '2024-01-31') AS a2, \
+     date_add('year', -1, DATE '2024-02-29') AS a3, date_add('hour', 5, from_unixtime(1418590010)) AS a4"
+);
+// A column of counts and a constant date: one date per row, not the first row's everywhere.
+golden!(
+    athena_date_add_of_a_column,
+    "SELECT dstport, date_add('day', dstport, DATE '2024-01-01') AS d, date_diff('day', DATE '2024-01-01', \
+     date_add('day', dstport, DATE '2024-01-01')) AS back FROM flows WHERE dstport < 100 GROUP BY 1, 2, 3 ORDER BY 1"
+);
+golden!(
+    athena_count_if,
+    "SELECT action, count_if(protocol = 6) AS tcp, count_if(dstport = 22) AS ssh, count_if(srcport > 60000) AS none_here, \
+     COUNT(*) AS n FROM flows GROUP BY action ORDER BY action"
+);
+
 #[test]
 fn athena_example_runs_unchanged() {
     let engine = engine();
@@ -114,6 +140,15 @@ fn athena_example_runs_unchanged() {
     );
     assert_eq!(aws, ordered);
     assert!(aws.len() > 4, "{aws:?}");
+}
+
+#[test]
+fn date_add_refuses_hours_on_a_date() {
+    let err = engine()
+        .collect("SELECT date_add('hour', 1, DATE '2024-01-01')")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("a date has no hours"), "{err}");
 }
 
 #[test]

@@ -19,7 +19,8 @@ pub struct Args {
     /// columns (`"aws-region"`, `"$path"`). Flow functions: is_private, ip_in, aws_service, aws_region,
     /// protocol_name, service_name, tcp_flag_names, flow_time. Athena's date functions too: year, quarter,
     /// month, week, day, day_of_week, day_of_year, hour, minute, second (of `date` or `from_unixtime(start)`),
-    /// date(x), and date_format(x, '%Y-%m-%d %H:%i') with Athena's (MySQL's) specifiers.
+    /// date(x), date_format(x, '%Y-%m-%d %H:%i') with Athena's (MySQL's) specifiers, date_add('day', -7, x),
+    /// date_diff('hour', x, y), and the aggregate count_if(condition).
     sql: String,
 
     #[command(flatten)]

@@ -57,6 +57,37 @@ QUERIES = [
         "(SELECT make_timestamp((start + CAST(dstport AS BIGINT) * 86400 + CAST(srcport AS BIGINT)) * 1000000) AS t "
         "FROM flows WHERE start IS NOT NULL) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200",
     ),
+    # Trino defines count_if(x) as count(CASE WHEN x THEN 1 END): 0, not NULL, where x is never true (DuckDB's
+    # own count_if gives NULL over NODATA rows, so it is compared with Trino's definition).
+    (
+        "SELECT dstport, count_if(action = 'REJECT') AS r, count_if(srcport > 1024) AS high, COUNT(*) AS n "
+        "FROM flows GROUP BY dstport ORDER BY n DESC, dstport LIMIT 50",
+        "SELECT dstport, count(CASE WHEN action = 'REJECT' THEN 1 END), count(CASE WHEN srcport > 1024 THEN 1 END), "
+        "COUNT(*) FROM flows GROUP BY dstport ORDER BY 4 DESC, dstport LIMIT 50",
+    ),
+    (
+        "SELECT date_diff('month', a, b) AS m, date_diff('quarter', a, b) AS q, date_diff('year', a, b) AS y, "
+        "date_diff('week', a, b) AS w, date_diff('hour', a, b) AS h, COUNT(*) AS n FROM "
+        "(SELECT from_unixtime(start + CAST(srcport AS BIGINT) * 1800) AS a, "
+        "from_unixtime(start + CAST(dstport AS BIGINT) * 86400 - CAST(srcport AS BIGINT) * 60) AS b FROM flows "
+        "WHERE start IS NOT NULL) GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
+        "SELECT date_sub('month', a, b), date_sub('quarter', a, b), date_sub('year', a, b), date_sub('week', a, b), "
+        "date_sub('hour', a, b), COUNT(*) FROM "
+        "(SELECT make_timestamp((start + CAST(srcport AS BIGINT) * 1800) * 1000000) AS a, "
+        "make_timestamp((start + CAST(dstport AS BIGINT) * 86400 - CAST(srcport AS BIGINT) * 60) * 1000000) AS b "
+        "FROM flows WHERE start IS NOT NULL) GROUP BY ALL ORDER BY ALL",
+    ),
+    (
+        "SELECT to_unixtime(date_add('month', dstport % 40 - 20, t)) AS m, "
+        "to_unixtime(date_add('day', srcport % 400 - 200, t)) AS d, "
+        "COUNT(*) AS n FROM (SELECT from_unixtime(start + CAST(dstport AS BIGINT) * 86400) AS t, dstport, srcport "
+        "FROM flows "
+        "WHERE start IS NOT NULL) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 300",
+        "SELECT CAST(epoch(t + to_months(dstport % 40 - 20)) AS BIGINT), "
+        "CAST(epoch(t + to_days(srcport % 400 - 200)) AS BIGINT), COUNT(*) FROM "
+        "(SELECT make_timestamp((start + CAST(dstport AS BIGINT) * 86400) * 1000000) AS t, dstport, srcport "
+        "FROM flows WHERE start IS NOT NULL) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 300",
+    ),
 ]
 
 COLUMNS = (
