@@ -10,19 +10,24 @@
 //! seconds, …) as Athena does, where DataFusion's function of that name takes chrono's (`%M` minutes).
 //! `date_add(unit, n, x)` and `date_diff(unit, x, y)` take Trino's units (`millisecond` … `year`); `date_diff`
 //! counts whole units, as Trino does (a month is whole when the day and time of month are reached, a shorter
-//! month's last day counting as reached). `count_if(condition)` is the aggregate security queries lean on.
+//! month's last day counting as reached). Aggregates: `count_if(condition)`, `max_by(x, y)` and `min_by(x, y)`
+//! (`x` of the row with the largest or smallest `y`, rows without `y` left out), `arbitrary(x)` (some non-NULL
+//! `x`).
 
 use arrow::array::{
     Array, ArrayRef, AsArray, Int64Array, IntervalMonthDayNanoArray, StringBuilder,
 };
+use arrow::compute::SortOptions;
 use arrow::compute::cast;
 use arrow::compute::kernels::temporal::{DatePart, date_part};
 use arrow::datatypes::DataType;
 use arrow::datatypes::TimeUnit;
+use arrow::datatypes::{Field, FieldRef};
 use arrow::datatypes::{Int64Type, IntervalMonthDayNano, TimestampMillisecondType};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
-use datafusion::logical_expr::function::AccumulatorArgs;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, ScalarFunctionArgs, ScalarUDF,
     ScalarUDFImpl, Signature, Volatility,
@@ -59,9 +64,22 @@ pub fn all() -> Vec<ScalarUDF> {
 
 /// Every Trino aggregate function, ready to register.
 pub fn aggregates() -> Vec<AggregateUDF> {
-    vec![AggregateUDF::new_from_impl(CountIf {
-        signature: Signature::exact(vec![DataType::Boolean], Volatility::Immutable),
-    })]
+    vec![
+        AggregateUDF::new_from_impl(CountIf {
+            signature: Signature::exact(vec![DataType::Boolean], Volatility::Immutable),
+        }),
+        AggregateUDF::new_from_impl(ValueBy {
+            max: true,
+            signature: Signature::any(2, Volatility::Immutable),
+        }),
+        AggregateUDF::new_from_impl(ValueBy {
+            max: false,
+            signature: Signature::any(2, Volatility::Immutable),
+        }),
+        AggregateUDF::new_from_impl(Arbitrary {
+            signature: Signature::any(1, Volatility::Immutable),
+        }),
+    ]
 }
 
 /// Name, Trino's other names for it, and the field it extracts.
@@ -595,6 +613,186 @@ impl Accumulator for TrueCount {
 
     fn size(&self) -> usize {
         std::mem::size_of_val(self)
+    }
+}
+
+/// `max_by(x, y)` and `min_by(x, y)`: `x` of the row whose `y` is the largest (smallest); rows whose `y` is
+/// NULL are left out, and ties give any of the tied rows' `x`, as in Trino.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ValueBy {
+    max: bool,
+    signature: Signature,
+}
+
+impl AggregateUDFImpl for ValueBy {
+    fn name(&self) -> &str {
+        if self.max { "max_by" } else { "min_by" }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        match arg_types {
+            [x, _] => Ok(x.clone()),
+            _ => plan_err!("{}() takes two arguments", self.name()),
+        }
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let [x, y] = args.input_fields else {
+            return plan_err!("{}() takes two arguments", self.name());
+        };
+        Ok(vec![
+            std::sync::Arc::new(Field::new(
+                format_state_name(args.name, "x"),
+                x.data_type().clone(),
+                true,
+            )),
+            std::sync::Arc::new(Field::new(
+                format_state_name(args.name, "y"),
+                y.data_type().clone(),
+                true,
+            )),
+        ])
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        let [x, y] = args.expr_fields else {
+            return plan_err!("{}() takes two arguments", self.name());
+        };
+        Ok(Box::new(Best {
+            max: self.max,
+            x: ScalarValue::try_from(x.data_type())?,
+            y: ScalarValue::try_from(y.data_type())?,
+        }))
+    }
+}
+
+/// The best `y` seen and its row's `x` (both NULL until a row with a `y`).
+#[derive(Debug)]
+struct Best {
+    max: bool,
+    x: ScalarValue,
+    y: ScalarValue,
+}
+
+impl Best {
+    /// Takes the best row of `xs` and `ys` (by `ys`, NULLs last) if it beats the one held.
+    fn offer(&mut self, xs: &ArrayRef, ys: &ArrayRef) -> Result<()> {
+        let options = SortOptions {
+            descending: self.max,
+            nulls_first: false,
+        };
+        let best = arrow::compute::sort_to_indices(ys, Some(options), Some(1))?;
+        let Some(row) = best.iter().flatten().next() else {
+            return Ok(());
+        };
+        let row = row as usize;
+        if ys.is_null(row) {
+            return Ok(());
+        }
+        let y = ScalarValue::try_from_array(ys, row)?;
+        let better = self.y.is_null()
+            || match y.partial_cmp(&self.y) {
+                Some(std::cmp::Ordering::Greater) => self.max,
+                Some(std::cmp::Ordering::Less) => !self.max,
+                _ => false,
+            };
+        if better {
+            self.x = ScalarValue::try_from_array(xs, row)?;
+            self.y = y;
+        }
+        Ok(())
+    }
+}
+
+impl Accumulator for Best {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        match values {
+            [xs, ys] => self.offer(xs, ys),
+            _ => exec_err!("max_by()/min_by() take two arguments"),
+        }
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        self.update_batch(states)
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![self.x.clone(), self.y.clone()])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(self.x.clone())
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.x.size() + self.y.size()
+    }
+}
+
+/// `arbitrary(x)`: some non-NULL `x` of the group (NULL when there is none).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Arbitrary {
+    signature: Signature,
+}
+
+impl AggregateUDFImpl for Arbitrary {
+    fn name(&self) -> &str {
+        "arbitrary"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        match arg_types {
+            [x] => Ok(x.clone()),
+            _ => plan_err!("arbitrary() takes one argument"),
+        }
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(FirstValue(ScalarValue::try_from(
+            args.return_type(),
+        )?)))
+    }
+}
+
+/// The first non-NULL value seen.
+#[derive(Debug)]
+struct FirstValue(ScalarValue);
+
+impl Accumulator for FirstValue {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        if !self.0.is_null() {
+            return Ok(());
+        }
+        if let Some(xs) = values.first()
+            && let Some(row) = (0..xs.len()).find(|i| xs.is_valid(*i))
+        {
+            self.0 = ScalarValue::try_from_array(xs, row)?;
+        }
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        self.update_batch(states)
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![self.0.clone()])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(self.0.clone())
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.0.size()
     }
 }
 

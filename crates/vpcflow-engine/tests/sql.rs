@@ -110,6 +110,17 @@ golden!(
     "SELECT dstport, date_add('day', dstport, DATE '2024-01-01') AS d, date_diff('day', DATE '2024-01-01', \
      date_add('day', dstport, DATE '2024-01-01')) AS back FROM flows WHERE dstport < 100 GROUP BY 1, 2, 3 ORDER BY 1"
 );
+// Fixture facts: ACCEPT's largest flow is 172.31.16.139's 98,000 bytes, its smallest goes to 8.8.8.8, its
+// latest to 54.239.28.85; REJECT's are 172.31.9.69, 10.0.1.5 and 10.0.1.5; the NODATA/SKIPDATA group has no
+// bytes (NULL) and no addresses at its latest start (NULL). Each of the first two has one 4,249-byte flow:
+// arbitrary() skips the other rows' NULLs to find it.
+golden!(
+    athena_max_by_min_by_arbitrary,
+    "SELECT action, max_by(srcaddr, bytes) AS top_src, min_by(dstaddr, bytes) AS least_dst, \
+     max_by(dstaddr, start) AS latest_dst, arbitrary(action) AS any_action, \
+     arbitrary(CASE WHEN bytes = 4249 THEN srcaddr END) AS the_4249_src \
+     FROM flows WHERE action IS NULL OR log_status = 'OK' GROUP BY action ORDER BY action"
+);
 golden!(
     athena_count_if,
     "SELECT action, count_if(protocol = 6) AS tcp, count_if(dstport = 22) AS ssh, count_if(srcport > 60000) AS none_here, \

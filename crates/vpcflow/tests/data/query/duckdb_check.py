@@ -65,6 +65,9 @@ QUERIES = [
         "SELECT dstport, count(CASE WHEN action = 'REJECT' THEN 1 END), count(CASE WHEN srcport > 1024 THEN 1 END), "
         "COUNT(*) FROM flows GROUP BY dstport ORDER BY 4 DESC, dstport LIMIT 50",
     ),
+    # x a function of y, so that ties in y cannot make two right answers differ.
+    "SELECT dstport, max_by(bytes * 2 + 1, bytes) AS mx, min_by(CAST(start AS VARCHAR) || 's', start) AS mn, "
+    "max_by(srcport, srcport) AS p FROM flows GROUP BY dstport ORDER BY dstport LIMIT 60",
     (
         "SELECT date_diff('month', a, b) AS m, date_diff('quarter', a, b) AS q, date_diff('year', a, b) AS y, "
         "date_diff('week', a, b) AS w, date_diff('hour', a, b) AS h, COUNT(*) AS n FROM "
