@@ -12,7 +12,7 @@
 //! counts whole units, as Trino does (a month is whole when the day and time of month are reached, a shorter
 //! month's last day counting as reached). Aggregates: `count_if(condition)`, `max_by(x, y)` and `min_by(x, y)`
 //! (`x` of the row with the largest or smallest `y`, rows without `y` left out), `arbitrary(x)` (some non-NULL
-//! `x`).
+//! `x`), and `approx_percentile(x, p)` (DataFusion's `approx_percentile_cont`).
 
 use arrow::array::{
     Array, ArrayRef, AsArray, Int64Array, IntervalMonthDayNanoArray, StringBuilder,
@@ -79,6 +79,12 @@ pub fn aggregates() -> Vec<AggregateUDF> {
         AggregateUDF::new_from_impl(Arbitrary {
             signature: Signature::any(1, Volatility::Immutable),
         }),
+        // Trino's approx_percentile(x, p) is DataFusion's t-digest approx_percentile_cont(x, p) under another
+        // name; both are estimates (DataFusion's interpolates, so a BIGINT column gives a DOUBLE).
+        datafusion::functions_aggregate::approx_percentile_cont::approx_percentile_cont_udaf()
+            .as_ref()
+            .clone()
+            .with_aliases(["approx_percentile"]),
     ]
 }
 

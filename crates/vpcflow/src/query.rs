@@ -20,7 +20,8 @@ pub struct Args {
     /// protocol_name, service_name, tcp_flag_names, flow_time. Athena's date functions too: year, quarter,
     /// month, week, day, day_of_week, day_of_year, hour, minute, second (of `date` or `from_unixtime(start)`),
     /// date(x), date_format(x, '%Y-%m-%d %H:%i') with Athena's (MySQL's) specifiers, date_add('day', -7, x),
-    /// date_diff('hour', x, y), and the aggregates count_if(condition), max_by(x, y), min_by(x, y), arbitrary(x).
+    /// date_diff('hour', x, y), and the aggregates count_if(condition), max_by(x, y), min_by(x, y), arbitrary(x),
+    /// approx_percentile(x, p).
     sql: String,
 
     #[command(flatten)]
