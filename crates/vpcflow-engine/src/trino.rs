@@ -316,6 +316,18 @@ fn chrono_format(mysql: &str) -> Result<String> {
     Ok(out)
 }
 
+const UNITS: [Unit; 9] = [
+    Unit::Millisecond,
+    Unit::Second,
+    Unit::Minute,
+    Unit::Hour,
+    Unit::Day,
+    Unit::Week,
+    Unit::Month,
+    Unit::Quarter,
+    Unit::Year,
+];
+
 /// A unit of `date_add` and `date_diff`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Unit {
@@ -335,30 +347,29 @@ impl Unit {
         let ColumnarValue::Scalar(unit) = unit else {
             return exec_err!("{function}() takes a constant unit ('day', 'hour', …)");
         };
-        Ok(
-            match unit
-                .try_as_str()
-                .flatten()
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                Some("millisecond") => Unit::Millisecond,
-                Some("second") => Unit::Second,
-                Some("minute") => Unit::Minute,
-                Some("hour") => Unit::Hour,
-                Some("day") => Unit::Day,
-                Some("week") => Unit::Week,
-                Some("month") => Unit::Month,
-                Some("quarter") => Unit::Quarter,
-                Some("year") => Unit::Year,
-                _ => {
-                    return exec_err!(
-                        "{function}(): the unit is one of millisecond, second, minute, hour, day, week, month, \
-                     quarter, year, not {unit}"
-                    );
-                }
-            },
-        )
+        let name = unit.try_as_str().flatten().map(str::to_ascii_lowercase);
+        match UNITS.iter().find(|u| Some(u.name()) == name.as_deref()) {
+            Some(unit) => Ok(*unit),
+            None => exec_err!(
+                "{function}(): the unit is one of millisecond, second, minute, hour, day, week, month, \
+                 quarter, year, not {unit}"
+            ),
+        }
+    }
+
+    /// Trino's name for it.
+    fn name(self) -> &'static str {
+        match self {
+            Unit::Millisecond => "millisecond",
+            Unit::Second => "second",
+            Unit::Minute => "minute",
+            Unit::Hour => "hour",
+            Unit::Day => "day",
+            Unit::Week => "week",
+            Unit::Month => "month",
+            Unit::Quarter => "quarter",
+            Unit::Year => "year",
+        }
     }
 
     /// Milliseconds in a unit of fixed length; `None` for months, quarters and years.
@@ -431,7 +442,7 @@ impl ScalarUDFImpl for DateAdd {
         let x_array = x.to_array(args.number_rows)?;
         if x_array.data_type() == &DataType::Date32 && unit.millis().is_some_and(|m| m < 86_400_000)
         {
-            let unit = format!("{unit:?}").to_lowercase();
+            let unit = unit.name();
             return exec_err!("date_add(): a date has no {unit}s; add to a timestamp instead");
         }
         let n_value = n;
@@ -441,10 +452,7 @@ impl ScalarUDFImpl for DateAdd {
             intervals.push(match v {
                 Some(v) => match unit.interval(v) {
                     Some(i) => Some(i),
-                    None => {
-                        let unit = format!("{unit:?}").to_lowercase();
-                        return exec_err!("date_add(): {v} {unit}s is out of range");
-                    }
+                    None => return exec_err!("date_add(): {v} {}s is out of range", unit.name()),
                 },
                 None => None,
             });
