@@ -1,4 +1,4 @@
-//! The date and time functions of Athena's SQL (Trino) that DataFusion does not have, so that AWS's own example
+//! Functions of Athena's SQL (Trino) that DataFusion lacks or spells differently, so that AWS's own example
 //! queries run unchanged. The first query AWS's Athena guide for flow logs gives is
 //! `SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol FROM vpc_flow_logs WHERE
 //! action = 'REJECT' AND protocol = 6 LIMIT 100`.
@@ -20,10 +20,9 @@ use arrow::array::{
 use arrow::compute::SortOptions;
 use arrow::compute::cast;
 use arrow::compute::kernels::temporal::{DatePart, date_part};
-use arrow::datatypes::DataType;
-use arrow::datatypes::TimeUnit;
-use arrow::datatypes::{Field, FieldRef};
-use arrow::datatypes::{Int64Type, IntervalMonthDayNano, TimestampMillisecondType};
+use arrow::datatypes::{
+    DataType, Field, FieldRef, Int64Type, IntervalMonthDayNano, TimeUnit, TimestampMillisecondType,
+};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -33,7 +32,7 @@ use datafusion::logical_expr::{
     ScalarUDFImpl, Signature, Volatility,
 };
 
-/// Every Trino date function, ready to register.
+/// Every Trino scalar function here, ready to register.
 pub fn all() -> Vec<ScalarUDF> {
     FUNCTIONS
         .iter()
@@ -62,7 +61,7 @@ pub fn all() -> Vec<ScalarUDF> {
         .collect()
 }
 
-/// Every Trino aggregate function, ready to register.
+/// Every Trino aggregate function here, ready to register.
 pub fn aggregates() -> Vec<AggregateUDF> {
     vec![
         AggregateUDF::new_from_impl(CountIf {
@@ -316,6 +315,7 @@ fn chrono_format(mysql: &str) -> Result<String> {
     Ok(out)
 }
 
+/// Every unit, for looking one up by name.
 const UNITS: [Unit; 9] = [
     Unit::Millisecond,
     Unit::Second,
