@@ -158,6 +158,17 @@ fn athena_example_runs_unchanged() {
     );
     assert_eq!(aws, ordered);
     assert!(aws.len() > 4, "{aws:?}");
+    // The guide's query before it: a day's flows through date(), Trino's cast function.
+    let count = |sql: &str| -> usize {
+        let (_, batches) = engine.collect(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        batches.iter().map(|b| b.num_rows()).sum()
+    };
+    let day = count("SELECT * \nFROM vpc_flow_logs \nWHERE date = DATE('2024-01-02') \nLIMIT 100;");
+    assert_eq!(day, 15);
+    assert_eq!(
+        count("SELECT * FROM vpc_flow_logs WHERE date = DATE('2024-01-03')"),
+        0
+    );
 }
 
 #[test]
