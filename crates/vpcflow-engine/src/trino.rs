@@ -13,17 +13,17 @@
 //! month's last day counting as reached). Aggregates: `count_if(condition)`, `max_by(x, y)` and `min_by(x, y)`
 //! (`x` of the row with the largest or smallest `y`, rows without `y` left out), `arbitrary(x)` (some non-NULL
 //! `x`), and `approx_percentile(x, p)` (DataFusion's `approx_percentile_cont`).
+//!
+//! Like the flow functions, the scalar ones always answer with an array as long as the batch (constant
+//! arguments are expanded); DataFusion folds a call on constants back to a constant itself.
 
-use arrow::array::{
-    Array, ArrayRef, AsArray, Int64Array, IntervalMonthDayNanoArray, StringBuilder,
-};
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array, IntervalMonthDayNanoArray};
 use arrow::compute::SortOptions;
 use arrow::compute::cast;
 use arrow::compute::kernels::temporal::{DatePart, date_part};
 use arrow::datatypes::{
     DataType, Field, FieldRef, Int64Type, IntervalMonthDayNano, TimeUnit, TimestampMillisecondType,
 };
-use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
@@ -162,16 +162,8 @@ impl ScalarUDFImpl for DateField {
         } else {
             cast(&date_part(array.as_ref(), self.part)?, &DataType::Int64)?
         };
-        shaped_like(value, fields)
+        Ok(ColumnarValue::Array(fields))
     }
-}
-
-/// `result` as a scalar when `input` was one (a constant argument), else as the array it is.
-fn shaped_like(input: &ColumnarValue, result: ArrayRef) -> Result<ColumnarValue> {
-    Ok(match input {
-        ColumnarValue::Array(_) => ColumnarValue::Array(result),
-        ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?),
-    })
 }
 
 /// `date(x)`: `CAST(x AS DATE)`.
@@ -243,31 +235,16 @@ impl ScalarUDFImpl for DateFormat {
         let Some(format) = format.try_as_str().flatten() else {
             return Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)));
         };
-        let format = chrono_format(format)?;
-        let mut array = value.to_array(args.number_rows)?;
-        // Trino formats a date as its midnight, so that `%H` works on dates too.
-        if matches!(array.data_type(), DataType::Date32 | DataType::Date64) {
-            array = cast(&array, &DataType::Timestamp(TimeUnit::Second, None))?;
+        if value.data_type() == DataType::Null {
+            return Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)));
         }
-        let options = FormatOptions::default()
-            .with_timestamp_format(Some(&format))
-            .with_timestamp_tz_format(Some(&format));
-        let formatter = ArrayFormatter::try_new(array.as_ref(), &options)?;
-        let mut out = StringBuilder::with_capacity(array.len(), array.len() * format.len());
-        for i in 0..array.len() {
-            if array.is_null(i) {
-                out.append_null();
-                continue;
-            }
-            let mut text = String::new();
-            if std::fmt::Write::write_fmt(&mut text, format_args!("{}", formatter.value(i)))
-                .is_err()
-            {
-                return exec_err!("date_format(): cannot format row {i} with {format}");
-            }
-            out.append_value(text);
-        }
-        shaped_like(value, std::sync::Arc::new(out.finish()))
+        // DataFusion's to_char formats dates, timestamps and zoned timestamps (in their zone) with chrono's
+        // specifiers; only the format needs translating.
+        let format = ColumnarValue::Scalar(ScalarValue::Utf8(Some(chrono_format(format)?)));
+        datafusion::functions::datetime::to_char().invoke_with_args(ScalarFunctionArgs {
+            args: vec![value.clone(), format],
+            ..args
+        })
     }
 }
 
@@ -445,7 +422,6 @@ impl ScalarUDFImpl for DateAdd {
             let unit = unit.name();
             return exec_err!("date_add(): a date has no {unit}s; add to a timestamp instead");
         }
-        let n_value = n;
         let n = cast(&n.to_array(args.number_rows)?, &DataType::Int64)?;
         let mut intervals = Vec::with_capacity(n.len());
         for v in n.as_primitive::<Int64Type>().iter() {
@@ -458,12 +434,9 @@ impl ScalarUDFImpl for DateAdd {
             });
         }
         let intervals = IntervalMonthDayNanoArray::from(intervals);
-        let moved = arrow::compute::kernels::numeric::add(&x_array, &intervals)?;
-        // A column of counts moves a constant date to as many dates.
-        match n_value {
-            ColumnarValue::Scalar(_) => shaped_like(x, moved),
-            ColumnarValue::Array(_) => Ok(ColumnarValue::Array(moved)),
-        }
+        Ok(ColumnarValue::Array(arrow::compute::kernels::numeric::add(
+            &x_array, &intervals,
+        )?))
     }
 }
 
