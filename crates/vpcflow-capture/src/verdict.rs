@@ -182,7 +182,11 @@ impl ModelVerdicts {
             ((index, 6, b, a), 2)
         };
         let state = self.tcp.get(&key).copied().unwrap_or_default();
-        let verdict = if state.closed_at.is_some() {
+        // Closed from the next second on: until then the close's own last packets still belong to the
+        // connection. Without sequence numbers "the first ACK after both FINs" is not always the ACK of both: when
+        // the FINs cross, each end ACKs the other's, and the second ACK (microseconds later) must not be taken
+        // for a late packet. Flow logs count in seconds, so a second of grace is the finest that can be told.
+        let verdict = if state.closed_at.is_some_and(|closed| p.ts > closed) {
             // Closed: the rules alone decide. A new SYN that they allow opens the connection again.
             let v = model.evaluate(&packet);
             if v.allowed && p.tcp_flags & SYN != 0 && p.tcp_flags & ACK == 0 {

@@ -310,6 +310,46 @@ fn packets_after_a_tcp_connection_closes_are_rejected() {
 }
 
 #[test]
+fn crossing_fins_close_after_both_acks() {
+    // Experiment 2's VPC, as above: everything outbound allowed, inbound only HTTP.
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vpcflow-diagnose/tests/data/exp2-http-allowed/vpc"
+    );
+    let model = Arc::new(vpcflow_netmodel::VpcModel::load(std::path::Path::new(dir)).unwrap());
+    let m = Arc::new(InterfaceMap::from_model(&model, Some("417338593075"), None).unwrap());
+    let mut t = FlowTable::new(
+        TableConfig {
+            format: Format::parse(
+                "${srcaddr} ${dstaddr} ${srcport} ${dstport} ${packets} ${tcp-flags} ${action}",
+            )
+            .unwrap(),
+            ..config(600)
+        },
+        m,
+    )
+    .with_verdicts(ModelVerdicts::new(model));
+    let me = "10.0.10.30";
+    let web = "93.184.216.34";
+    t.packet(&pkt(0, me, 40000, web, 443, 6, 2, 60));
+    t.packet(&pkt(0, web, 443, me, 40000, 6, 18, 60));
+    // Both ends close at once: the FINs cross, then each end ACKs the other's FIN. The server's ACK comes after
+    // the instance's, in the same second, and is part of the close, not a late packet.
+    t.packet(&pkt(1, me, 40000, web, 443, 6, 17, 52));
+    t.packet(&pkt(1, web, 443, me, 40000, 6, 17, 52));
+    t.packet(&pkt(1, me, 40000, web, 443, 6, 16, 52));
+    t.packet(&pkt(1, web, 443, me, 40000, 6, 16, 52));
+    // A second later the connection is gone: a retransmitted FIN from the server is a late packet.
+    t.packet(&pkt(2, web, 443, me, 40000, 6, 17, 52));
+    let out = text(&t.finish());
+    insta::assert_snapshot!(out, @r"
+    10.0.10.30 93.184.216.34 40000 443 3 19 ACCEPT
+    93.184.216.34 10.0.10.30 443 40000 3 19 ACCEPT
+    93.184.216.34 10.0.10.30 443 40000 1 17 REJECT
+    ");
+}
+
+#[test]
 fn a_pcap_runs_through_the_table_batch_by_batch() {
     let mut w = PcapWriter::new(Vec::new(), linktype::ETHERNET).unwrap();
     for k in 0..1000u32 {
