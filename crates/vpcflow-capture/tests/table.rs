@@ -270,16 +270,16 @@ fn a_full_table_writes_skipdata_and_traffic_type_filters() {
     assert_eq!(r.stats().filtered, 1);
 }
 
-#[test]
-fn packets_after_a_tcp_connection_closes_are_rejected() {
-    // Experiment 2's VPC: inbound HTTP allowed, everything outbound allowed.
+/// A table with verdicts from experiment 2's VPC (inbound HTTP allowed, everything outbound allowed), writing
+/// the fields that show a close.
+fn exp2_table() -> FlowTable {
     let dir = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../vpcflow-diagnose/tests/data/exp2-http-allowed/vpc"
     );
     let model = Arc::new(vpcflow_netmodel::VpcModel::load(std::path::Path::new(dir)).unwrap());
     let m = Arc::new(InterfaceMap::from_model(&model, Some("417338593075"), None).unwrap());
-    let mut t = FlowTable::new(
+    FlowTable::new(
         TableConfig {
             format: Format::parse(
                 "${srcaddr} ${dstaddr} ${srcport} ${dstport} ${packets} ${tcp-flags} ${action}",
@@ -289,7 +289,12 @@ fn packets_after_a_tcp_connection_closes_are_rejected() {
         },
         m,
     )
-    .with_verdicts(ModelVerdicts::new(model));
+    .with_verdicts(ModelVerdicts::new(model))
+}
+
+#[test]
+fn packets_after_a_tcp_connection_closes_are_rejected() {
+    let mut t = exp2_table();
     let me = "10.0.10.30";
     let web = "93.184.216.34";
     // The instance opens HTTPS to a web server: allowed out, and the answers are allowed in (stateful).
@@ -311,24 +316,7 @@ fn packets_after_a_tcp_connection_closes_are_rejected() {
 
 #[test]
 fn crossing_fins_close_after_both_acks() {
-    // Experiment 2's VPC, as above: everything outbound allowed, inbound only HTTP.
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../vpcflow-diagnose/tests/data/exp2-http-allowed/vpc"
-    );
-    let model = Arc::new(vpcflow_netmodel::VpcModel::load(std::path::Path::new(dir)).unwrap());
-    let m = Arc::new(InterfaceMap::from_model(&model, Some("417338593075"), None).unwrap());
-    let mut t = FlowTable::new(
-        TableConfig {
-            format: Format::parse(
-                "${srcaddr} ${dstaddr} ${srcport} ${dstport} ${packets} ${tcp-flags} ${action}",
-            )
-            .unwrap(),
-            ..config(600)
-        },
-        m,
-    )
-    .with_verdicts(ModelVerdicts::new(model));
+    let mut t = exp2_table();
     let me = "10.0.10.30";
     let web = "93.184.216.34";
     t.packet(&pkt(0, me, 40000, web, 443, 6, 2, 60));
