@@ -4,7 +4,7 @@
 //! AWS's Athena documentation uses), over any inputs `vpcflow-source` reads. Its columns are Athena's, so
 //! queries written for Athena run unchanged; the scan reads only the columns a query uses, on every core, and
 //! streams (see [`table`]). Flow functions ([`udf`]), Athena's (Trino's) functions that DataFusion lacks
-//! ([`trino`]), the `--where` filter language ([`filter`]), the canned reports behind `top`/`stats`/`timeline`
+//! ([`trino`], [`instants`]), the `--where` filter language ([`filter`]), the canned reports behind `top`/`stats`/`timeline`
 //! ([`reports`]) and the Parquet export behind `convert` ([`export`]) sit on top.
 //!
 //! The API is blocking on purpose: callers (the CLI, tests, the dashboard) hand over SQL and get batches in a
@@ -12,6 +12,7 @@
 
 pub mod export;
 pub mod filter;
+pub mod instants;
 pub mod prune;
 pub mod reports;
 pub mod rules;
@@ -75,13 +76,19 @@ impl Engine {
         // first in descending order, which would rank NODATA rows' NULL totals above every talker.
         config.options_mut().sql_parser.default_null_ordering = "nulls_last".to_string();
         let ctx = SessionContext::new_with_config(config);
-        for f in udf::all().into_iter().chain(trino::all()) {
+        // `instants` comes last: its `from_unixtime` (zoned, as Athena's) replaces DataFusion's.
+        for f in udf::all()
+            .into_iter()
+            .chain(trino::all())
+            .chain(instants::all())
+        {
             ctx.register_udf(f);
         }
         for f in trino::aggregates() {
             ctx.register_udaf(f);
         }
         ctx.add_optimizer_rule(Arc::new(rules::CountsWithOneDistinct));
+        ctx.add_analyzer_rule(Arc::new(rules::ProjectedDays));
         let table = Arc::new(FlowsTable::new(paths, options.format, options.observer));
         ctx.register_table("flows", table.clone())?;
         ctx.register_table("vpc_flow_logs", table.clone())?;

@@ -7,14 +7,26 @@
 //! This rule does the same two-level rewrite with counts too: group by the keys and the distinct argument
 //! (counting rows), then by the keys (summing those counts and counting the distinct values). Both levels are
 //! ordinary vectorised group-bys.
+//!
+//! [`ProjectedDays`]: AWS documents two Athena tables for flow logs. The Hive-style one has the key's `day`
+//! (`'01'`, beside `year` and `month`), as `flows` does; the partition-projection one has `day` as the whole
+//! date, `'2021/03/01'`, and AWS's examples filter it with `WHERE day >= '2021/03/01' AND day < '2021/03/31'`.
+//! A `day` of two digits never compares meaningfully with such a date, so the query would silently match no
+//! row. This analyzer rule reads a comparison of `day` with a `yyyy/MM/dd` constant as the same comparison of
+//! the `date` column: strings of that shape sort as the dates they name.
 
-use datafusion::common::tree_node::Transformed;
-use datafusion::common::{Column, DataFusionError, HashSet, Result};
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, DFSchema, DataFusionError, HashSet, Result, ScalarValue};
 use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::logical_expr::expr::{AggregateFunction, AggregateFunctionParams};
+use datafusion::logical_expr::expr::{Between, InList};
 use datafusion::logical_expr::logical_plan::builder::project;
-use datafusion::logical_expr::{Aggregate, AggregateUDF, Expr, LogicalPlan, col, lit};
+use datafusion::logical_expr::{
+    Aggregate, AggregateUDF, BinaryExpr, Expr, LogicalPlan, Operator, col, lit,
+};
+use datafusion::optimizer::AnalyzerRule;
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 use std::sync::Arc;
@@ -167,4 +179,140 @@ fn plain_call(func: Arc<AggregateUDF>, args: Vec<Expr>) -> Expr {
         vec![],
         None,
     ))
+}
+
+/// Reads `day op 'yyyy/MM/dd'` (also `BETWEEN` and `IN`) as the same comparison of `date`.
+#[derive(Debug, Default)]
+pub struct ProjectedDays;
+
+impl AnalyzerRule for ProjectedDays {
+    fn name(&self) -> &str {
+        "vpcflow_projected_days"
+    }
+
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        plan.transform_up_with_subqueries(|node| {
+            if !matches!(node, LogicalPlan::Filter(_)) {
+                return Ok(Transformed::no(node));
+            }
+            let schema = node.schema().clone();
+            node.map_expressions(|e| e.transform_up(|e| Ok(on_date(e, &schema))))
+        })
+        .map(|t| t.data)
+    }
+}
+
+/// The `date` column beside `e` when `e` is the `day` column (possibly cast) of a table that has both.
+fn date_beside_day(e: &Expr, schema: &DFSchema) -> Option<Expr> {
+    let day = match e {
+        Expr::Column(c) => c,
+        Expr::Cast(c) => match c.expr.as_ref() {
+            Expr::Column(c) => c,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    if day.name != "day" {
+        return None;
+    }
+    let date = Column::new(day.relation.clone(), "date");
+    let field = schema.qualified_field_from_column(&date).ok()?.1;
+    (field.data_type() == &arrow::datatypes::DataType::Date32).then_some(Expr::Column(date))
+}
+
+/// The date a `yyyy/MM/dd` text constant (possibly cast) names, as a `DATE` constant.
+fn slash_date(e: &Expr) -> Option<Expr> {
+    let value = match e {
+        Expr::Literal(v, _) => v,
+        Expr::Cast(c) => match c.expr.as_ref() {
+            Expr::Literal(v, _) => v,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let text = value.try_as_str().flatten()?;
+    let b = text.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'/'
+        && b[7] == b'/'
+        && [0, 1, 2, 3, 5, 6, 8, 9]
+            .iter()
+            .all(|&i| b[i].is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    let days = crate::schema::days_from_civil(&text.replace('/', "-"))?;
+    Some(Expr::Literal(ScalarValue::Date32(Some(days)), None))
+}
+
+/// `e` with a comparison of `day` and `yyyy/MM/dd` constants turned into one of `date`.
+fn on_date(e: Expr, schema: &DFSchema) -> Transformed<Expr> {
+    let comparison = |op: &Operator| {
+        matches!(
+            op,
+            Operator::Eq
+                | Operator::NotEq
+                | Operator::Lt
+                | Operator::LtEq
+                | Operator::Gt
+                | Operator::GtEq
+                | Operator::IsDistinctFrom
+                | Operator::IsNotDistinctFrom
+        )
+    };
+    match &e {
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) if comparison(op) => {
+            if let (Some(date), Some(d)) = (date_beside_day(left, schema), slash_date(right)) {
+                return Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+                    Box::new(date),
+                    *op,
+                    Box::new(d),
+                )));
+            }
+            if let (Some(d), Some(date)) = (slash_date(left), date_beside_day(right, schema)) {
+                return Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+                    Box::new(d),
+                    *op,
+                    Box::new(date),
+                )));
+            }
+        }
+        Expr::Between(Between {
+            expr,
+            negated,
+            low,
+            high,
+        }) => {
+            if let (Some(date), Some(low), Some(high)) = (
+                date_beside_day(expr, schema),
+                slash_date(low),
+                slash_date(high),
+            ) {
+                return Transformed::yes(Expr::Between(Between::new(
+                    Box::new(date),
+                    *negated,
+                    Box::new(low),
+                    Box::new(high),
+                )));
+            }
+        }
+        Expr::InList(InList {
+            expr,
+            list,
+            negated,
+        }) => {
+            if let Some(date) = date_beside_day(expr, schema) {
+                let dates: Option<Vec<Expr>> = list.iter().map(slash_date).collect();
+                if let Some(dates) = dates {
+                    return Transformed::yes(Expr::InList(InList::new(
+                        Box::new(date),
+                        dates,
+                        *negated,
+                    )));
+                }
+            }
+        }
+        _ => {}
+    }
+    Transformed::no(e)
 }

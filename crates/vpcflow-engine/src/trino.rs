@@ -474,7 +474,7 @@ impl ScalarUDFImpl for DateDiff {
         let rows = args.number_rows;
         // Both as milliseconds since the epoch; a zoned timestamp keeps its zone for the calendar units.
         let zone = |v: &ColumnarValue| match v.data_type() {
-            DataType::Timestamp(_, Some(tz)) => jiff::tz::TimeZone::get(&tz).ok(),
+            DataType::Timestamp(_, Some(tz)) => zone_named(&tz),
             _ => None,
         };
         let (x_zone, y_zone) = (zone(x), zone(y));
@@ -505,6 +505,24 @@ impl ScalarUDFImpl for DateDiff {
         }
         Ok(ColumnarValue::Array(result))
     }
+}
+
+/// The zone an Arrow timestamp names: an IANA name (`Asia/Tokyo`, `UTC`) or a fixed offset (`+09:00`, as
+/// `from_unixtime(t, hours, minutes)` gives).
+fn zone_named(tz: &str) -> Option<jiff::tz::TimeZone> {
+    if let Ok(zone) = jiff::tz::TimeZone::get(tz) {
+        return Some(zone);
+    }
+    let (sign, rest) = match tz.as_bytes().first()? {
+        b'+' => (1, &tz[1..]),
+        b'-' => (-1, &tz[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let seconds = sign * (h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60);
+    Some(jiff::tz::TimeZone::fixed(
+        jiff::tz::Offset::from_seconds(seconds).ok()?,
+    ))
 }
 
 /// Whole months from `a` to `b` (milliseconds since the epoch, read in their zones, UTC without one): the
@@ -785,7 +803,20 @@ impl Accumulator for FirstValue {
 
 #[cfg(test)]
 mod tests {
-    use super::chrono_format;
+    use super::{chrono_format, zone_named};
+
+    #[test]
+    fn zones_are_names_or_offsets() {
+        let offset = |tz: &str| {
+            let zone = zone_named(tz)?;
+            Some(zone.to_offset(jiff::Timestamp::UNIX_EPOCH).seconds())
+        };
+        assert_eq!(offset("UTC"), Some(0));
+        assert_eq!(offset("Asia/Tokyo"), Some(9 * 3600));
+        assert_eq!(offset("+09:00"), Some(9 * 3600));
+        assert_eq!(offset("-05:30"), Some(-(5 * 3600 + 30 * 60)));
+        assert_eq!(offset("Mars/Olympus"), None);
+    }
 
     #[test]
     fn mysql_specifiers_become_chrono_ones() {

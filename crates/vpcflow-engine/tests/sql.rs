@@ -134,6 +134,82 @@ golden!(
      COUNT(*) AS n FROM flows GROUP BY action ORDER BY action"
 );
 
+// 1418590010 is 2014-12-14 20:46:50 UTC: Athena writes it `2014-12-14T20:46:50.000Z` (from_unixtime is a
+// timestamp(3) with time zone, UTC being Athena's), in Tokyo `…T05:46:50.000+09:00` the next day.
+golden!(
+    athena_iso8601,
+    "SELECT to_iso8601(from_unixtime(1418590010)) AS utc, to_iso8601(from_unixtime(1418590010, 'Asia/Tokyo')) AS tokyo, \
+     to_iso8601(from_unixtime(1418590010, -5, -30)) AS minus_0530, to_iso8601(from_unixtime(1418590010.25)) AS fraction, \
+     to_iso8601(DATE '2024-01-02') AS d, \
+     to_iso8601(arrow_cast(TIMESTAMP '2024-01-02 03:04:05.123456', 'Timestamp(Microsecond, None)')) AS micros, \
+     from_iso8601_timestamp('2014-12-15T05:46:50+09:00') = from_unixtime(1418590010) AS same_instant, \
+     from_iso8601_timestamp('2014-12-14T20:46:50.250') AS no_zone_is_utc, from_iso8601_date('2024-02-29') AS leap, \
+     to_iso8601(CAST(NULL AS DATE)) AS none"
+);
+
+// AWS's partition-projection examples (Athena guide, "Use partition projection with Amazon VPC flow logs"),
+// where `day` is the whole date, 'yyyy/MM/dd'; only the table's name and the dates (the fixtures' 2024-01-02)
+// differ, and the ORDER BY has a tie-breaker.
+golden!(
+    athena_projection_packets_to_443,
+    "SELECT SUM(packets) AS packetcount, dstaddr FROM vpc_flow_logs WHERE dstport = 443 AND day >= '2024/01/01' \
+     AND day < '2024/01/31' GROUP BY dstaddr ORDER BY packetcount DESC, dstaddr LIMIT 10"
+);
+golden!(
+    athena_projection_start_and_end_times,
+    "SELECT interface_id, srcaddr, action, protocol, to_iso8601(from_unixtime(start)) AS start_time, \
+     to_iso8601(from_unixtime(\"end\")) AS end_time FROM vpc_flow_logs WHERE DAY >= '2024/01/01' AND DAY < '2024/01/31' \
+     ORDER BY start_time, interface_id, srcaddr, protocol"
+);
+
+#[test]
+fn projected_days_are_read_as_dates() {
+    let engine = engine();
+    let count = |sql: &str| -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM vpc_flow_logs WHERE {sql}");
+        let (_, batches) = engine
+            .collect(&sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let n = batches[0].column(0).as_ref();
+        arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(n).value(0)
+    };
+    // Every fixture record is of 2024-01-02, in `date`; `day` is the key's '02'.
+    for (filter, expected) in [
+        ("day >= '2024/01/02'", 15),
+        ("day < '2024/01/02'", 0),
+        ("day > '2023/12/31' AND day <= '2024/01/02'", 15),
+        ("'2024/01/02' <= day", 15),
+        ("day = '2024/01/02'", 15),
+        ("day <> '2024/01/02'", 0),
+        ("day BETWEEN '2024/01/01' AND '2024/01/02'", 15),
+        ("day NOT BETWEEN '2024/01/01' AND '2024/01/02'", 0),
+        ("day IN ('2024/01/05', '2024/01/02')", 15),
+        ("day NOT IN ('2024/01/02')", 0),
+        // The Hive layout's own values, and text that is no date, are compared as they are.
+        ("day = '02'", 15),
+        ("day = '2024/01/32'", 0),
+        ("day >= '2024/1/2'", 0),
+    ] {
+        assert_eq!(count(filter), expected, "{filter}");
+    }
+    // A `day` that is not the table's is left alone.
+    let (_, batches) = engine
+        .collect("SELECT COUNT(*) FROM (SELECT '2024/01/05' AS day) WHERE day >= '2024/01/02'")
+        .unwrap();
+    let n = arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(
+        batches[0].column(0).as_ref(),
+    );
+    assert_eq!(n.value(0), 1);
+    // The plan says what was read.
+    let (_, batches) = engine
+        .collect("EXPLAIN SELECT COUNT(*) FROM vpc_flow_logs WHERE day >= '2024/01/02'")
+        .unwrap();
+    let plan = arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    assert!(plan.contains("date >= Date32(\"2024-01-02\")"), "{plan}");
+}
+
 #[test]
 fn athena_example_runs_unchanged() {
     let engine = engine();
@@ -194,6 +270,26 @@ fn date_functions_say_what_they_take() {
         (
             "SELECT date_format(DATE '2024-01-01', '%D')",
             "%D is not a specifier",
+        ),
+        (
+            "SELECT to_iso8601(start) FROM flows",
+            "from_unixtime(start)",
+        ),
+        (
+            "SELECT from_unixtime(srcaddr) FROM flows",
+            "takes seconds since 1970",
+        ),
+        (
+            "SELECT from_unixtime(start, 'Mars/Olympus') FROM flows",
+            "unknown time zone `Mars/Olympus`",
+        ),
+        (
+            "SELECT from_iso8601_timestamp('14 Dec 2014')",
+            "`14 Dec 2014` is not an ISO 8601 time",
+        ),
+        (
+            "SELECT from_iso8601_date('2024-02-30')",
+            "`2024-02-30` is not a date",
         ),
     ] {
         let err = engine.collect(sql).unwrap_err().to_string();

@@ -20,8 +20,10 @@ pub struct Args {
     /// protocol_name, service_name, tcp_flag_names, flow_time. Athena's date functions too: year, quarter,
     /// month, week, day, day_of_week, day_of_year, hour, minute, second (of `date` or `from_unixtime(start)`),
     /// date(x), date_format(x, '%Y-%m-%d %H:%i') with Athena's (MySQL's) specifiers, date_add('day', -7, x),
-    /// date_diff('hour', x, y), and the aggregates count_if(condition), max_by(x, y), min_by(x, y), arbitrary(x),
-    /// approx_percentile(x, p).
+    /// date_diff('hour', x, y), from_unixtime(start[, zone]) (UTC, as in Athena), to_iso8601(x),
+    /// from_iso8601_timestamp(text), from_iso8601_date(text), and the aggregates count_if(condition),
+    /// max_by(x, y), min_by(x, y), arbitrary(x), approx_percentile(x, p). `day >= '2021/04/01'` (AWS's
+    /// partition-projection form) compares `date`.
     sql: String,
 
     #[command(flatten)]

@@ -57,6 +57,13 @@ QUERIES = [
         "(SELECT make_timestamp((start + CAST(dstport AS BIGINT) * 86400 + CAST(srcport AS BIGINT)) * 1000000) AS t "
         "FROM flows WHERE start IS NOT NULL) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200",
     ),
+    # to_iso8601 of from_unixtime, Athena's `2014-12-14T20:46:50.000Z`, against DuckDB's strftime (%g: milliseconds).
+    (
+        "SELECT to_iso8601(from_unixtime(start + CAST(srcport AS BIGINT) * 3607)) AS s, COUNT(*) AS n FROM flows "
+        "WHERE start IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200",
+        "SELECT strftime(make_timestamp((start + CAST(srcport AS BIGINT) * 3607) * 1000000), '%Y-%m-%dT%H:%M:%S.%gZ'), "
+        "COUNT(*) FROM flows WHERE start IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200",
+    ),
     # Trino defines count_if(x) as count(CASE WHEN x THEN 1 END): 0, not NULL, where x is never true (DuckDB's
     # own count_if gives NULL over NODATA rows, so it is compared with Trino's definition).
     (
