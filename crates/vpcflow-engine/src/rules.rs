@@ -12,11 +12,13 @@
 //! (`'01'`, beside `year` and `month`), as `flows` does; the partition-projection one has `day` as the whole
 //! date, `'2021/03/01'`, and AWS's examples filter it with `WHERE day >= '2021/03/01' AND day < '2021/03/31'`.
 //! A `day` of two digits never compares meaningfully with such a date, so the query would silently match no
-//! row. This analyzer rule reads a comparison of `day` with a `yyyy/MM/dd` constant as the same comparison of
-//! the `date` column: strings of that shape sort as the dates they name.
+//! row. When a query compares `day` with a `yyyy/MM/dd` constant, this analyzer rule makes `day` that
+//! table's throughout the query: the comparisons become the same comparisons of the `date` column (strings of
+//! that shape sort as the dates they name), and what the query selects, groups or orders by as `day` is the
+//! date written `yyyy/MM/dd`. Other queries keep the key's `day`.
 
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, DFSchema, DataFusionError, HashSet, Result, ScalarValue};
 use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions_aggregate::sum::sum_udaf;
@@ -24,7 +26,7 @@ use datafusion::logical_expr::expr::{AggregateFunction, AggregateFunctionParams}
 use datafusion::logical_expr::expr::{Between, InList};
 use datafusion::logical_expr::logical_plan::builder::project;
 use datafusion::logical_expr::{
-    Aggregate, AggregateUDF, BinaryExpr, Expr, LogicalPlan, Operator, col, lit,
+    Aggregate, AggregateUDF, BinaryExpr, Expr, LogicalPlan, Operator, Projection, cast, col, lit,
 };
 use datafusion::optimizer::AnalyzerRule;
 use datafusion::optimizer::optimizer::ApplyOrder;
@@ -191,15 +193,66 @@ impl AnalyzerRule for ProjectedDays {
     }
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(|node| {
-            if !matches!(node, LogicalPlan::Filter(_)) {
-                return Ok(Transformed::no(node));
+        let mut projection_style = false;
+        plan.apply_with_subqueries(|node| {
+            if let LogicalPlan::Filter(filter) = node {
+                filter.predicate.apply(|e| {
+                    projection_style |= on_date(e.clone(), node.schema()).transformed;
+                    Ok(stop_if(projection_style))
+                })?;
             }
-            let schema = node.schema().clone();
-            node.map_expressions(|e| e.transform_up(|e| Ok(on_date(e, &schema))))
+            Ok(stop_if(projection_style))
+        })?;
+        if !projection_style {
+            return Ok(plan);
+        }
+        plan.transform_up_with_subqueries(|node| match node {
+            LogicalPlan::Filter(_) => {
+                let schema = node.schema().clone();
+                node.map_expressions(|e| e.transform_up(|e| Ok(on_date(e, &schema))))
+            }
+            LogicalPlan::TableScan(_) => whole_date_day(node),
+            _ => Ok(Transformed::no(node)),
         })
         .map(|t| t.data)
     }
+}
+
+fn stop_if(done: bool) -> TreeNodeRecursion {
+    if done {
+        TreeNodeRecursion::Stop
+    } else {
+        TreeNodeRecursion::Continue
+    }
+}
+
+/// A scan of the flows table with `day` as the whole date, `yyyy/MM/dd`, for the rest of a query that compares
+/// it so: what it selects, groups and orders by.
+fn whole_date_day(scan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    let schema = scan.schema().clone();
+    let mut exprs = Vec::with_capacity(schema.fields().len());
+    let mut replaced = false;
+    for (qualifier, field) in schema.iter() {
+        let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+        match date_beside_day(&column, &schema) {
+            Some(date) => {
+                let text =
+                    datafusion::functions::datetime::to_char().call(vec![date, lit("%Y/%m/%d")]);
+                exprs.push(
+                    cast(text, field.data_type().clone())
+                        .alias_qualified(qualifier.cloned(), field.name()),
+                );
+                replaced = true;
+            }
+            None => exprs.push(column),
+        }
+    }
+    if !replaced {
+        return Ok(Transformed::no(scan));
+    }
+    Ok(Transformed::yes(LogicalPlan::Projection(
+        Projection::try_new(exprs, Arc::new(scan))?,
+    )))
 }
 
 /// The `date` column beside `e` when `e` is the `day` column (possibly cast) of a table that has both.

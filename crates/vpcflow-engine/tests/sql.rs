@@ -161,6 +161,11 @@ golden!(
      to_iso8601(from_unixtime(\"end\")) AS end_time FROM vpc_flow_logs WHERE DAY >= '2024/01/01' AND DAY < '2024/01/31' \
      ORDER BY start_time, interface_id, srcaddr, protocol"
 );
+golden!(
+    athena_projection_rejected_tcp,
+    "SELECT day, interface_id, srcaddr, action, protocol FROM vpc_flow_logs WHERE action = 'REJECT' AND protocol = 6 \
+     AND day >= '2024/01/01' AND day < '2024/01/28' ORDER BY srcaddr, interface_id LIMIT 10"
+);
 
 #[test]
 fn projected_days_are_read_as_dates() {
@@ -192,6 +197,35 @@ fn projected_days_are_read_as_dates() {
     ] {
         assert_eq!(count(filter), expected, "{filter}");
     }
+    // Such a query sees `day` as the whole date throughout, as the projection table has it; others see the key's.
+    let days = |sql: &str| -> Vec<String> {
+        let (_, batches) = engine.collect(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let text = arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string();
+        text.lines()
+            .skip(3)
+            .filter(|l| !l.starts_with('+'))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        days(
+            "SELECT day, COUNT(*) FROM vpc_flow_logs WHERE day >= '2024/01/01' GROUP BY day ORDER BY day"
+        ),
+        ["| 2024/01/02 | 15       |"]
+    );
+    assert_eq!(
+        days("SELECT day, COUNT(*) FROM vpc_flow_logs GROUP BY day"),
+        ["| 02  | 15       |"]
+    );
+    // AWS's first projection example, verbatim but for the table and the dates: a day's records in order.
+    let (_, batches) = engine
+        .collect(
+            "SELECT *\nFROM vpc_flow_logs\nWHERE day >= '2024/01/01' AND day < '2024/01/28'\nORDER BY day ASC\nLIMIT 100",
+        )
+        .unwrap();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 15);
     // A `day` that is not the table's is left alone.
     let (_, batches) = engine
         .collect("SELECT COUNT(*) FROM (SELECT '2024/01/05' AS day) WHERE day >= '2024/01/02'")

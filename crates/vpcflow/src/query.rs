@@ -22,8 +22,8 @@ pub struct Args {
     /// date(x), date_format(x, '%Y-%m-%d %H:%i') with Athena's (MySQL's) specifiers, date_add('day', -7, x),
     /// date_diff('hour', x, y), from_unixtime(start[, zone]) (UTC, as in Athena), to_iso8601(x),
     /// from_iso8601_timestamp(text), from_iso8601_date(text), and the aggregates count_if(condition),
-    /// max_by(x, y), min_by(x, y), arbitrary(x), approx_percentile(x, p). `day >= '2021/04/01'` (AWS's
-    /// partition-projection form) compares `date`.
+    /// max_by(x, y), min_by(x, y), arbitrary(x), approx_percentile(x, p). A query comparing `day` with a whole
+    /// date (`day >= '2021/04/01'`, AWS's partition-projection table) sees `day` as that table does.
     sql: String,
 
     #[command(flatten)]
