@@ -15,7 +15,8 @@
 //! row. When a query compares `day` with a `yyyy/MM/dd` constant, this analyzer rule makes `day` that
 //! table's throughout the query: the comparisons become the same comparisons of the `date` column (strings of
 //! that shape sort as the dates they name), and what the query selects, groups or orders by as `day` is the
-//! date written `yyyy/MM/dd`. Other queries keep the key's `day`.
+//! date written `yyyy/MM/dd`; `region`, which that table has as a partition, is the key's region where the
+//! records do not carry one. Other queries keep the key's `day`, and `region` as the records have it.
 
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
@@ -226,29 +227,32 @@ fn stop_if(done: bool) -> TreeNodeRecursion {
     }
 }
 
-/// A scan of the flows table with `day` as the whole date, `yyyy/MM/dd`, for the rest of a query that compares
-/// it so: what it selects, groups and orders by.
+/// A scan of the flows table seen as AWS's partition-projection table has it, for the rest of a query that
+/// compares `day` with whole dates: `day` is the date written `yyyy/MM/dd` (what the query selects, groups and
+/// orders by), and `region`, a partition of that table, is the key's region where the records have none.
 fn whole_date_day(scan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     let schema = scan.schema().clone();
+    let is_flows = schema.iter().any(|(qualifier, field)| {
+        let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+        date_beside_day(&column, &schema).is_some()
+    });
+    if !is_flows {
+        return Ok(Transformed::no(scan));
+    }
     let mut exprs = Vec::with_capacity(schema.fields().len());
-    let mut replaced = false;
     for (qualifier, field) in schema.iter() {
         let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
-        match date_beside_day(&column, &schema) {
-            Some(date) => {
-                let text =
-                    datafusion::functions::datetime::to_char().call(vec![date, lit("%Y/%m/%d")]);
-                exprs.push(
-                    cast(text, field.data_type().clone())
-                        .alias_qualified(qualifier.cloned(), field.name()),
-                );
-                replaced = true;
-            }
-            None => exprs.push(column),
-        }
-    }
-    if !replaced {
-        return Ok(Transformed::no(scan));
+        let key_region = Column::new(qualifier.cloned(), "aws-region");
+        let seen = if let Some(date) = date_beside_day(&column, &schema) {
+            let text = datafusion::functions::datetime::to_char().call(vec![date, lit("%Y/%m/%d")]);
+            cast(text, field.data_type().clone())
+        } else if field.name() == "region" && schema.has_column(&key_region) {
+            coalesce(vec![column, Expr::Column(key_region)])
+        } else {
+            exprs.push(column);
+            continue;
+        };
+        exprs.push(seen.alias_qualified(qualifier.cloned(), field.name()));
     }
     Ok(Transformed::yes(LogicalPlan::Projection(
         Projection::try_new(exprs, Arc::new(scan))?,

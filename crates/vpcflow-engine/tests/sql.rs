@@ -219,6 +219,21 @@ fn projected_days_are_read_as_dates() {
         days("SELECT day, COUNT(*) FROM vpc_flow_logs GROUP BY day"),
         ["| 02  | 15       |"]
     );
+    // `region` is that table's partition: the key's region where the records (here the default format's) have
+    // none.
+    assert_eq!(
+        days(
+            "SELECT region, COUNT(*) FROM vpc_flow_logs WHERE day >= '2024/01/01' AND region = 'us-east-1' \
+             GROUP BY region"
+        ),
+        ["| us-east-1 | 11       |"]
+    );
+    assert_eq!(
+        days(
+            "SELECT region, COUNT(*) FROM vpc_flow_logs WHERE region = 'us-east-1' GROUP BY region"
+        ),
+        Vec::<String>::new()
+    );
     // AWS's first projection example, verbatim but for the table and the dates: a day's records in order.
     let (_, batches) = engine
         .collect(
