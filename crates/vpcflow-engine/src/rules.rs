@@ -16,7 +16,9 @@
 //! table's throughout the query: the comparisons become the same comparisons of the `date` column (strings of
 //! that shape sort as the dates they name), and what the query selects, groups or orders by as `day` is the
 //! date written `yyyy/MM/dd`; `region`, which that table has as a partition, is the key's region where the
-//! records do not carry one. Other queries keep the key's `day`, and `region` as the records have it.
+//! records do not carry one. Other queries keep the key's `day`, and `region` as the records have it. AWS's
+//! Parquet projection table names the same `yyyy/MM/dd` partition `date`: `date >= '2021/02/01'` is read as
+//! the date too (DataFusion cannot cast that text to a `DATE`).
 
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
@@ -261,7 +263,13 @@ fn whole_date_day(scan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
 
 /// The `date` column beside `e` when `e` is the `day` column (possibly cast) of a table that has both.
 fn date_beside_day(e: &Expr, schema: &DFSchema) -> Option<Expr> {
-    let day = match e {
+    date_of(e, schema, &["day"])
+}
+
+/// The flows table's `date` column when `e` is its `day` or `date` column (possibly cast). AWS's Parquet
+/// projection table names its `yyyy/MM/dd` partition `date`, so `date >= '2021/02/01'` means the date too.
+fn date_of(e: &Expr, schema: &DFSchema, names: &[&str]) -> Option<Expr> {
+    let column = match e {
         Expr::Column(c) => c,
         Expr::Cast(c) => match c.expr.as_ref() {
             Expr::Column(c) => c,
@@ -269,10 +277,10 @@ fn date_beside_day(e: &Expr, schema: &DFSchema) -> Option<Expr> {
         },
         _ => return None,
     };
-    if day.name != "day" {
+    if !names.contains(&column.name.as_str()) {
         return None;
     }
-    let date = Column::new(day.relation.clone(), "date");
+    let date = Column::new(column.relation.clone(), "date");
     let field = schema.qualified_field_from_column(&date).ok()?.1;
     (field.data_type() == &arrow::datatypes::DataType::Date32).then_some(Expr::Column(date))
 }
@@ -302,7 +310,11 @@ fn slash_date(e: &Expr) -> Option<Expr> {
     Some(Expr::Literal(ScalarValue::Date32(Some(days)), None))
 }
 
-/// `e` with a comparison of `day` and `yyyy/MM/dd` constants turned into one of `date`.
+fn date_of_day_or_date(e: &Expr, schema: &DFSchema) -> Option<Expr> {
+    date_of(e, schema, &["day", "date"])
+}
+
+/// `e` with a comparison of `day` (or `date`) and `yyyy/MM/dd` constants turned into one of `date`.
 fn on_date(e: Expr, schema: &DFSchema) -> Transformed<Expr> {
     let comparison = |op: &Operator| {
         matches!(
@@ -319,14 +331,14 @@ fn on_date(e: Expr, schema: &DFSchema) -> Transformed<Expr> {
     };
     match &e {
         Expr::BinaryExpr(BinaryExpr { left, op, right }) if comparison(op) => {
-            if let (Some(date), Some(d)) = (date_beside_day(left, schema), slash_date(right)) {
+            if let (Some(date), Some(d)) = (date_of_day_or_date(left, schema), slash_date(right)) {
                 return Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
                     Box::new(date),
                     *op,
                     Box::new(d),
                 )));
             }
-            if let (Some(d), Some(date)) = (slash_date(left), date_beside_day(right, schema)) {
+            if let (Some(d), Some(date)) = (slash_date(left), date_of_day_or_date(right, schema)) {
                 return Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
                     Box::new(d),
                     *op,
@@ -341,7 +353,7 @@ fn on_date(e: Expr, schema: &DFSchema) -> Transformed<Expr> {
             high,
         }) => {
             if let (Some(date), Some(low), Some(high)) = (
-                date_beside_day(expr, schema),
+                date_of_day_or_date(expr, schema),
                 slash_date(low),
                 slash_date(high),
             ) {
@@ -358,7 +370,7 @@ fn on_date(e: Expr, schema: &DFSchema) -> Transformed<Expr> {
             list,
             negated,
         }) => {
-            if let Some(date) = date_beside_day(expr, schema) {
+            if let Some(date) = date_of_day_or_date(expr, schema) {
                 let dates: Option<Vec<Expr>> = list.iter().map(slash_date).collect();
                 if let Some(dates) = dates {
                     return Transformed::yes(Expr::InList(InList::new(

@@ -190,6 +190,9 @@ fn projected_days_are_read_as_dates() {
         ("day NOT BETWEEN '2024/01/01' AND '2024/01/02'", 0),
         ("day IN ('2024/01/05', '2024/01/02')", 15),
         ("day NOT IN ('2024/01/02')", 0),
+        // AWS's Parquet projection table calls the same partition `date`.
+        ("date >= '2024/01/02' AND date < '2024/01/03'", 15),
+        ("date BETWEEN '2023/12/01' AND '2024/01/01'", 0),
         // The Hive layout's own values, and text that is no date, are compared as they are.
         ("day = '02'", 15),
         ("day = '2024/01/32'", 0),
