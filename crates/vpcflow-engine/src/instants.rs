@@ -46,7 +46,7 @@ struct FromUnixtime {
     signature: Signature,
 }
 
-/// The zone `from_unixtime`'s arguments after the time name: UTC, a zone, or an offset in hours and minutes.
+/// The zone that `from_unixtime`'s arguments after the time name: UTC, a zone, or an offset in hours and minutes.
 fn unixtime_zone(args: &[Option<&ScalarValue>]) -> Result<String> {
     let int = |v: Option<&ScalarValue>| -> Option<i64> {
         let v = v?.cast_to(&DataType::Int64).ok()?;

@@ -4,8 +4,9 @@
 //! AWS's Athena documentation uses), over any inputs `vpcflow-source` reads. Its columns are Athena's, so
 //! queries written for Athena run unchanged; the scan reads only the columns a query uses, on every core, and
 //! streams (see [`table`]). Flow functions ([`udf`]), Athena's (Trino's) functions that DataFusion lacks
-//! ([`trino`], [`instants`]), the `--where` filter language ([`filter`]), the canned reports behind `top`/`stats`/`timeline`
-//! ([`reports`]) and the Parquet export behind `convert` ([`export`]) sit on top.
+//! ([`trino`], [`instants`]), plan rewrites ([`rules`]), the `--where` filter language ([`filter`]), the canned
+//! reports behind `top`/`stats`/`timeline` ([`reports`]) and the Parquet export behind `convert` ([`export`]) sit
+//! on top.
 //!
 //! The API is blocking on purpose: callers (the CLI, tests, the dashboard) hand over SQL and get batches in a
 //! callback, and the async runtime stays an implementation detail of this crate.

@@ -186,7 +186,8 @@ fn plain_call(func: Arc<AggregateUDF>, args: Vec<Expr>) -> Expr {
     ))
 }
 
-/// Reads `day op 'yyyy/MM/dd'` (also `BETWEEN` and `IN`) as the same comparison of `date`.
+/// Shows a query that compares `day` (or `date`) with `yyyy/MM/dd` constants the flows table as AWS's
+/// partition-projection table has it (see the module's documentation).
 #[derive(Debug, Default)]
 pub struct ProjectedDays;
 
@@ -310,6 +311,7 @@ fn slash_date(e: &Expr) -> Option<Expr> {
     Some(Expr::Literal(ScalarValue::Date32(Some(days)), None))
 }
 
+/// The `date` column when `e` is `day` or `date`: the columns a projection-style comparison is made on.
 fn date_of_day_or_date(e: &Expr, schema: &DFSchema) -> Option<Expr> {
     date_of(e, schema, &["day", "date"])
 }
