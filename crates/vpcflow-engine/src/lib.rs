@@ -4,13 +4,14 @@
 //! AWS's Athena documentation uses), over any inputs `vpcflow-source` reads. Its columns are Athena's, so
 //! queries written for Athena run unchanged; the scan reads only the columns a query uses, on every core, and
 //! streams (see [`table`]). Flow functions ([`udf`]), Athena's (Trino's) functions that DataFusion lacks
-//! ([`trino`], [`instants`]), plan rewrites ([`rules`]), the `--where` filter language ([`filter`]), the canned
+//! ([`trino`], [`instants`], [`arrays`]), plan rewrites ([`rules`]), the `--where` filter language ([`filter`]), the canned
 //! reports behind `top`/`stats`/`timeline` ([`reports`]) and the Parquet export behind `convert` ([`export`]) sit
 //! on top.
 //!
 //! The API is blocking on purpose: callers (the CLI, tests, the dashboard) hand over SQL and get batches in a
 //! callback, and the async runtime stays an implementation detail of this crate.
 
+pub mod arrays;
 pub mod export;
 pub mod filter;
 pub mod instants;
@@ -77,11 +78,13 @@ impl Engine {
         // first in descending order, which would rank NODATA rows' NULL totals above every talker.
         config.options_mut().sql_parser.default_null_ordering = "nulls_last".to_string();
         let ctx = SessionContext::new_with_config(config);
-        // `instants` comes last: its `from_unixtime` (zoned, as Athena's) replaces DataFusion's.
+        // These come after DataFusion's own: `from_unixtime` (zoned, as Athena's), `element_at` and `contains`
+        // (of arrays too) replace DataFusion's functions of those names.
         for f in udf::all()
             .into_iter()
             .chain(trino::all())
             .chain(instants::all())
+            .chain(arrays::all())
         {
             ctx.register_udf(f);
         }

@@ -147,6 +147,18 @@ golden!(
      to_iso8601(CAST(NULL AS DATE)) AS none"
 );
 
+// Trino's array functions: split, element_at (1-based, negative from the end), contains of an array (and still
+// of text), with DataFusion's cardinality, array_join, array_agg and subscripts. The address filter is AWS's
+// projection example `split_part(srcaddr, '.', 1) = '10'` written with arrays.
+golden!(
+    athena_arrays,
+    "SELECT srcaddr, split(srcaddr, '.') AS parts, element_at(split(srcaddr, '.'), -1) AS last, \
+     split(srcaddr, '.')[2] AS second, cardinality(split(srcaddr, '.')) AS n, \
+     array_join(array_agg(DISTINCT dstport ORDER BY dstport), ',') AS ports, \
+     bool_or(contains(ARRAY[22, 3389], dstport)) AS admin, bool_and(contains(srcaddr, '.1.')) AS text \
+     FROM flows WHERE element_at(split(srcaddr, '.'), 1) IN ('10', '192') GROUP BY srcaddr ORDER BY srcaddr"
+);
+
 // AWS's partition-projection examples (Athena guide, "Use partition projection with Amazon VPC flow logs"),
 // where `day` is the whole date, 'yyyy/MM/dd'; only the table's name and the dates (the fixtures' 2024-01-02)
 // differ, and the ORDER BY has a tie-breaker.
@@ -338,6 +350,14 @@ fn date_functions_say_what_they_take() {
         (
             "SELECT from_iso8601_timestamp('14 Dec 2014')",
             "`14 Dec 2014` is not an ISO 8601 time",
+        ),
+        (
+            "SELECT split(srcaddr, '.', 2) FROM flows",
+            "split() takes 2 arguments",
+        ),
+        (
+            "SELECT element_at(srcaddr, 1) FROM flows",
+            "element_at() takes an array and a position, not Utf8View",
         ),
         (
             "SELECT from_iso8601_date('2024-02-30')",

@@ -21,7 +21,8 @@ pub struct Args {
     /// month, week, day, day_of_week, day_of_year, hour, minute, second (of `date` or `from_unixtime(start)`),
     /// date(x), date_format(x, '%Y-%m-%d %H:%i') with Athena's (MySQL's) specifiers, date_add('day', -7, x),
     /// date_diff('hour', x, y), from_unixtime(start[, zone]) (UTC, as in Athena), to_iso8601(x),
-    /// from_iso8601_timestamp(text), from_iso8601_date(text), and the aggregates count_if(condition),
+    /// from_iso8601_timestamp(text), from_iso8601_date(text), the array functions split(text, '.'),
+    /// element_at(array, i), contains(array, x), cardinality(array), and the aggregates count_if(condition),
     /// max_by(x, y), min_by(x, y), arbitrary(x), approx_percentile(x, p). A query comparing `day` with a whole
     /// date (`day >= '2021/04/01'`, AWS's partition-projection table) sees `day` as that table does.
     sql: String,
@@ -105,7 +106,7 @@ impl<W: Write + Send> ResultWriter<W> {
                 let mut w = arrow::csv::WriterBuilder::new()
                     .with_header(!self.csv_header_done)
                     .build(out);
-                w.write(batch)?;
+                w.write(&nested_as_text(batch)?)?;
                 self.csv_header_done = true;
             }
             Output::Json => {
@@ -168,6 +169,45 @@ impl<W: Write + Send> ResultWriter<W> {
         }
         Ok(())
     }
+}
+
+/// The batch with its arrays, maps and structs (`split(…)`, `array_agg(…)`) written as the table shows them,
+/// `[22, 443]`: CSV has no nested values.
+fn nested_as_text(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
+    use arrow::array::{ArrayRef, StringArray};
+    use arrow::datatypes::{Field, Schema};
+    use arrow::util::display::{ArrayFormatter, FormatOptions};
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| f.data_type().is_nested())
+    {
+        return Ok(batch.clone());
+    }
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (f, a) in batch.schema().fields().iter().zip(batch.columns()) {
+        if !f.data_type().is_nested() {
+            fields.push(f.as_ref().clone());
+            columns.push(a.clone());
+            continue;
+        }
+        let shown = ArrayFormatter::try_new(a.as_ref(), &FormatOptions::default())?;
+        let text: StringArray = (0..a.len())
+            .map(|i| a.is_valid(i).then(|| shown.value(i).to_string()))
+            .collect();
+        fields.push(Field::new(
+            f.name(),
+            arrow::datatypes::DataType::Utf8,
+            f.is_nullable(),
+        ));
+        columns.push(Arc::new(text));
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 /// The batch with the engine's `Utf8View` text columns as plain `Utf8`, so that a Parquet result carries the

@@ -55,6 +55,20 @@ fn csv_and_table_outputs() {
 }
 
 #[test]
+fn csv_writes_arrays_as_the_table_shows_them() {
+    let (out, err, code) = run(vpcflow().args([
+        "query",
+        "-o",
+        "csv",
+        "SELECT split(srcaddr, '.') AS parts, array_agg(dstport ORDER BY dstport) AS ports FROM flows \
+         WHERE action = 'ACCEPT' AND srcaddr LIKE '172.%' GROUP BY srcaddr ORDER BY srcaddr",
+        FIXTURE,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "parts,ports\n\"[172, 31, 16, 139]\",[22]\n");
+}
+
+#[test]
 fn parquet_output_has_plain_string_columns() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.parquet");

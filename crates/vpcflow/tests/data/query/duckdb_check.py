@@ -64,6 +64,15 @@ QUERIES = [
         "SELECT strftime(make_timestamp((start + CAST(srcport AS BIGINT) * 3607) * 1000000), '%Y-%m-%dT%H:%M:%S.%gZ'), "
         "COUNT(*) FROM flows WHERE start IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200",
     ),
+    # Trino's split, element_at (negative: from the end) and cardinality against DuckDB's lists (IPv6 addresses
+    # have no dots and eight or fewer colon-separated parts).
+    (
+        "SELECT element_at(split(srcaddr, '.'), 1) AS a, element_at(split(dstaddr, '.'), -1) AS b, "
+        "cardinality(split(srcaddr, ':')) AS c, COUNT(*) AS n FROM flows WHERE srcaddr IS NOT NULL "
+        "GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3 LIMIT 100",
+        "SELECT string_split(srcaddr, '.')[1], string_split(dstaddr, '.')[-1], len(string_split(srcaddr, ':')), "
+        "COUNT(*) FROM flows WHERE srcaddr IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3 LIMIT 100",
+    ),
     # Trino defines count_if(x) as count(CASE WHEN x THEN 1 END): 0, not NULL, where x is never true (DuckDB's
     # own count_if gives NULL over NODATA rows, so it is compared with Trino's definition).
     (
