@@ -4,9 +4,9 @@
 //! AWS's Athena documentation uses), over any inputs `vpcflow-source` reads. Its columns are Athena's, so
 //! queries written for Athena run unchanged; the scan reads only the columns a query uses, on every core, and
 //! streams (see [`table`]). Flow functions ([`udf`]), Athena's (Trino's) functions that DataFusion lacks
-//! ([`trino`], [`instants`], [`arrays`]), plan rewrites ([`rules`]), the `--where` filter language ([`filter`]), the canned
-//! reports behind `top`/`stats`/`timeline` ([`reports`]) and the Parquet export behind `convert` ([`export`]) sit
-//! on top.
+//! ([`trino`], [`instants`], [`arrays`], [`scalars`]), plan rewrites ([`rules`]), the `--where` filter language
+//! ([`filter`]), the canned reports behind `top`/`stats`/`timeline` ([`reports`]) and the Parquet export behind
+//! `convert` ([`export`]) sit on top.
 //!
 //! The API is blocking on purpose: callers (the CLI, tests, the dashboard) hand over SQL and get batches in a
 //! callback, and the async runtime stays an implementation detail of this crate.
@@ -18,6 +18,7 @@ pub mod instants;
 pub mod prune;
 pub mod reports;
 pub mod rules;
+pub mod scalars;
 pub mod scan;
 pub mod schema;
 pub mod table;
@@ -85,14 +86,16 @@ impl Engine {
             .chain(trino::all())
             .chain(instants::all())
             .chain(arrays::all())
+            .chain(scalars::all())
         {
             ctx.register_udf(f);
         }
-        for f in trino::aggregates() {
+        for f in trino::aggregates().into_iter().chain(scalars::aggregates()) {
             ctx.register_udaf(f);
         }
         ctx.add_optimizer_rule(Arc::new(rules::CountsWithOneDistinct));
         ctx.add_analyzer_rule(Arc::new(rules::ProjectedDays));
+        ctx.add_analyzer_rule(Arc::new(scalars::IfAsCase));
         let table = Arc::new(FlowsTable::new(paths, options.format, options.observer));
         ctx.register_table("flows", table.clone())?;
         ctx.register_table("vpc_flow_logs", table.clone())?;

@@ -159,6 +159,25 @@ golden!(
      FROM flows WHERE element_at(split(srcaddr, '.'), 1) IN ('10', '192') GROUP BY srcaddr ORDER BY srcaddr"
 );
 
+// if() is CASE (the division is not evaluated where x = 0), regexp_extract with and without a group, the bitwise
+// functions of TCP flags, mod with the dividend's sign, and Trino's names ceiling and truncate.
+golden!(
+    athena_if_regexp_bitwise_mod,
+    "SELECT x, if(x = 0, -1, 100 / x) AS safe, if(x > 1, 'many') AS one_branch, \
+     regexp_extract('10.117.1.22', '^(\\d+)\\.(\\d+)', 2) AS second_octet, \
+     regexp_extract('eni-1235b8ca', 'eni-([0-9a-f]+)', 1) AS eni, regexp_extract('no digits', '\\d+') AS none, \
+     bitwise_and(x, 2) AS and2, bitwise_or(x, 8) AS or8, bitwise_xor(x, 1) AS xor1, bitwise_not(x) AS not_x, \
+     mod(-7, x + 3) AS m, mod(7.5, 2) AS fm, ceiling(x / 4.0) AS ce, truncate(x * 1.7) AS tr \
+     FROM (VALUES (0), (5), (18)) AS t(x) ORDER BY x"
+);
+// Flows that saw a SYN (2) and a FIN (1), and whether every flow of a protocol was accepted.
+golden!(
+    athena_tcp_flag_bits_and_every,
+    "SELECT protocol, bitwise_and(tcp_flags, 2) <> 0 AS syn, bitwise_and(tcp_flags, 1) <> 0 AS fin, \
+     every(action = 'ACCEPT') AS all_accepted, COUNT(*) AS n FROM flows WHERE tcp_flags IS NOT NULL \
+     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+);
+
 // AWS's partition-projection examples (Athena guide, "Use partition projection with Amazon VPC flow logs"),
 // where `day` is the whole date, 'yyyy/MM/dd'; only the table's name and the dates (the fixtures' 2024-01-02)
 // differ, and the ORDER BY has a tie-breaker.
@@ -350,6 +369,22 @@ fn date_functions_say_what_they_take() {
         (
             "SELECT from_iso8601_timestamp('14 Dec 2014')",
             "`14 Dec 2014` is not an ISO 8601 time",
+        ),
+        (
+            "SELECT bitwise_and(srcaddr, 2) FROM flows",
+            "bitwise_and() takes whole numbers, not Utf8View",
+        ),
+        (
+            "SELECT regexp_extract(srcaddr, '(\\d+', 1) FROM flows",
+            "the pattern `(\\d+` is not valid",
+        ),
+        (
+            "SELECT regexp_extract(srcaddr, '(\\d+)', 2) FROM flows",
+            "has 1 groups, not 2",
+        ),
+        (
+            "SELECT if(true) FROM flows",
+            "if() takes a condition and one or two values",
         ),
         (
             "SELECT split(srcaddr, '.', 2) FROM flows",

@@ -22,7 +22,9 @@ pub struct Args {
     /// date(x), date_format(x, '%Y-%m-%d %H:%i') with Athena's (MySQL's) specifiers, date_add('day', -7, x),
     /// date_diff('hour', x, y), from_unixtime(start[, zone]) (UTC, as in Athena), to_iso8601(x),
     /// from_iso8601_timestamp(text), from_iso8601_date(text), the array functions split(text, '.'),
-    /// element_at(array, i), contains(array, x), cardinality(array), and the aggregates count_if(condition),
+    /// element_at(array, i), contains(array, x), cardinality(array), if(condition, a, b),
+    /// regexp_extract(text, pattern, group), bitwise_and(tcp_flags, 2), bitwise_or/xor/not, mod(n, m),
+    /// and the aggregates count_if(condition), every(condition),
     /// max_by(x, y), min_by(x, y), arbitrary(x), approx_percentile(x, p). A query comparing `day` with a whole
     /// date (`day >= '2021/04/01'`, AWS's partition-projection table) sees `day` as that table does.
     sql: String,

@@ -73,6 +73,16 @@ QUERIES = [
         "SELECT string_split(srcaddr, '.')[1], string_split(dstaddr, '.')[-1], len(string_split(srcaddr, ':')), "
         "COUNT(*) FROM flows WHERE srcaddr IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3 LIMIT 100",
     ),
+    # bitwise_and/bitwise_xor, mod (the dividend's sign), if and regexp_extract against DuckDB's operators.
+    (
+        "SELECT bitwise_and(srcport, 255) AS a, bitwise_xor(dstport, 7) AS x, mod(srcport - 30000, 7) AS m, "
+        "if(dstport < 1024, 'well-known', 'other') AS kind, regexp_extract(interface_id, 'eni-([0-9a-f]{2})', 1) AS e, "
+        "COUNT(*) AS n FROM flows WHERE srcport IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 6 DESC, 1, 2, 3, 4, 5 LIMIT 200",
+        "SELECT srcport & 255, xor(dstport, 7), (srcport - 30000) % 7, "
+        "CASE WHEN dstport < 1024 THEN 'well-known' ELSE 'other' END, "
+        "NULLIF(regexp_extract(interface_id, 'eni-([0-9a-f]{2})', 1), ''), COUNT(*) FROM flows WHERE srcport IS NOT NULL "
+        "GROUP BY ALL ORDER BY 6 DESC, 1, 2, 3, 4, 5 LIMIT 200",
+    ),
     # Trino defines count_if(x) as count(CASE WHEN x THEN 1 END): 0, not NULL, where x is never true (DuckDB's
     # own count_if gives NULL over NODATA rows, so it is compared with Trino's definition).
     (
