@@ -79,18 +79,10 @@ impl Engine {
         // first in descending order, which would rank NODATA rows' NULL totals above every talker.
         config.options_mut().sql_parser.default_null_ordering = "nulls_last".to_string();
         let ctx = SessionContext::new_with_config(config);
-        // These come after DataFusion's own: `from_unixtime` (zoned, as Athena's), `element_at` and `contains`
-        // (of arrays too) replace DataFusion's functions of those names.
-        for f in udf::all()
-            .into_iter()
-            .chain(trino::all())
-            .chain(instants::all())
-            .chain(arrays::all())
-            .chain(scalars::all())
-        {
+        for f in scalar_functions() {
             ctx.register_udf(f);
         }
-        for f in trino::aggregates().into_iter().chain(scalars::aggregates()) {
+        for f in aggregate_functions() {
             ctx.register_udaf(f);
         }
         ctx.add_optimizer_rule(Arc::new(rules::CountsWithOneDistinct));
@@ -155,6 +147,27 @@ impl Engine {
         let df = self.ctx.sql(sql).await?;
         df.execute_stream().await
     }
+}
+
+/// The scalar functions the engine adds to DataFusion's, in the order they are registered: later ones replace
+/// earlier ones of the same name, and these replace DataFusion's `from_unixtime` (zoned, as Athena's),
+/// `element_at` and `contains` (of arrays too). An executor that runs these plans elsewhere registers the same.
+pub fn scalar_functions() -> Vec<datafusion::logical_expr::ScalarUDF> {
+    udf::all()
+        .into_iter()
+        .chain(trino::all())
+        .chain(instants::all())
+        .chain(arrays::all())
+        .chain(scalars::all())
+        .collect()
+}
+
+/// The aggregate functions the engine adds to DataFusion's (see [`scalar_functions`]).
+pub fn aggregate_functions() -> Vec<datafusion::logical_expr::AggregateUDF> {
+    trino::aggregates()
+        .into_iter()
+        .chain(scalars::aggregates())
+        .collect()
 }
 
 /// Whether a query ended because its observer asked to stop (`--strict`), not because of a fault.
