@@ -129,23 +129,30 @@ impl ScalarUDFImpl for FromUnixtime {
             return exec_err!("from_unixtime(): unexpected return type");
         };
         let t = t.to_array(args.number_rows)?;
+        let out_of_range = |v: &dyn std::fmt::Display| {
+            exec_err!("from_unixtime(): {v} seconds is out of a timestamp's range")
+        };
         let mut millis = Vec::with_capacity(t.len());
         if t.data_type().is_floating() {
             // Trino keeps a fractional Unix time to the millisecond.
             let t = cast(&t, &DataType::Float64)?;
             for v in t.as_primitive::<Float64Type>().iter() {
-                millis.push(match v.map(|v| (v * 1000.0).round()) {
-                    Some(ms) if ms.abs() < 9.2e18 => Some(ms as i64),
-                    Some(_) => return exec_err!("from_unixtime(): {v:?} is out of range"),
+                millis.push(match v {
+                    Some(v) if (v * 1000.0).round().abs() < 9.2e18 => {
+                        Some((v * 1000.0).round() as i64)
+                    }
+                    Some(v) => return out_of_range(&v),
                     None => None,
                 });
             }
         } else {
             let t = cast(&t, &DataType::Int64)?;
             for v in t.as_primitive::<Int64Type>().iter() {
-                millis.push(match v.map(|v| v.checked_mul(1000)) {
-                    Some(Some(ms)) => Some(ms),
-                    Some(None) => return exec_err!("from_unixtime(): {v:?} is out of range"),
+                millis.push(match v {
+                    Some(v) => match v.checked_mul(1000) {
+                        Some(ms) => Some(ms),
+                        None => return out_of_range(&v),
+                    },
                     None => None,
                 });
             }

@@ -367,6 +367,14 @@ fn date_functions_say_what_they_take() {
             "unknown time zone `Mars/Olympus`",
         ),
         (
+            "SELECT from_unixtime(9223372036854775807)",
+            "from_unixtime(): 9223372036854775807 seconds is out of a timestamp's range",
+        ),
+        (
+            "SELECT from_unixtime(CAST('NaN' AS DOUBLE))",
+            "from_unixtime(): NaN seconds is out of a timestamp's range",
+        ),
+        (
             "SELECT from_iso8601_timestamp('14 Dec 2014')",
             "`14 Dec 2014` is not an ISO 8601 time",
         ),
