@@ -27,7 +27,9 @@ use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::logical_expr::expr::{AggregateFunction, AggregateFunctionParams};
 use datafusion::logical_expr::expr::{Between, InList};
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::logical_plan::builder::project;
+use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
     Aggregate, AggregateUDF, BinaryExpr, Expr, LogicalPlan, Operator, Projection, cast, col, lit,
 };
@@ -197,12 +199,17 @@ impl AnalyzerRule for ProjectedDays {
     }
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        // A comparison anywhere (WHERE, HAVING, a CASE in the SELECT list, a join condition) makes the query
+        // projection-style.
         let mut projection_style = false;
         plan.apply_with_subqueries(|node| {
-            if let LogicalPlan::Filter(filter) = node {
-                filter.predicate.apply(|e| {
-                    projection_style |= on_date(e.clone(), node.schema()).transformed;
-                    Ok(stop_if(projection_style))
+            if !matches!(node, LogicalPlan::TableScan(_)) {
+                let schema = merge_schema(&node.inputs());
+                node.apply_expressions(|e| {
+                    e.apply(|e| {
+                        projection_style |= on_date(e.clone(), &schema).transformed;
+                        Ok(stop_if(projection_style))
+                    })
                 })?;
             }
             Ok(stop_if(projection_style))
@@ -210,13 +217,18 @@ impl AnalyzerRule for ProjectedDays {
         if !projection_style {
             return Ok(plan);
         }
-        plan.transform_up_with_subqueries(|node| match node {
-            LogicalPlan::Filter(_) => {
-                let schema = node.schema().clone();
-                node.map_expressions(|e| e.transform_up(|e| Ok(on_date(e, &schema))))
+        plan.transform_up_with_subqueries(|node| {
+            if let LogicalPlan::TableScan(_) = node {
+                return whole_date_day(node);
             }
-            LogicalPlan::TableScan(_) => whole_date_day(node),
-            _ => Ok(Transformed::no(node)),
+            let schema = merge_schema(&node.inputs());
+            // A projection's columns are named after their expressions: a rewritten one keeps its name.
+            let names = NamePreserver::new(&node);
+            node.map_expressions(|e| {
+                let name = names.save(&e);
+                let e = e.transform_up(|e| Ok(on_date(e, &schema)))?;
+                Ok(e.update_data(|e| name.restore(e)))
+            })
         })
         .map(|t| t.data)
     }

@@ -253,6 +253,14 @@ fn projected_days_are_read_as_dates() {
         days("SELECT day, COUNT(*) FROM vpc_flow_logs GROUP BY day"),
         ["| 02  | 15       |"]
     );
+    // A comparison in the SELECT list counts too, and keeps the column's name.
+    assert_eq!(
+        days(
+            "SELECT day, day >= '2024/01/02' AS since, COUNT(*) FROM vpc_flow_logs \
+             GROUP BY day, day >= '2024/01/02'"
+        ),
+        ["| 2024/01/02 | true  | 15       |"]
+    );
     // `region` is that table's partition: the key's region where the records (here the default format's) have
     // none.
     assert_eq!(
