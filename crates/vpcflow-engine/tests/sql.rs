@@ -178,7 +178,8 @@ golden!(
      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
 );
 
-// AWS's partition-projection examples (Athena guide, "Use partition projection with Amazon VPC flow logs"),
+// AWS's partition-projection examples (Athena guide, "Create and query a table for Amazon VPC flow logs using
+// partition projection"),
 // where `day` is the whole date, 'yyyy/MM/dd'; only the table's name and the dates (the fixtures' 2024-01-02)
 // differ, and the ORDER BY has a tie-breaker.
 golden!(
