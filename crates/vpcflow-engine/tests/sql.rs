@@ -179,9 +179,8 @@ golden!(
 );
 
 // AWS's partition-projection examples (Athena guide, "Create and query a table for Amazon VPC flow logs using
-// partition projection"),
-// where `day` is the whole date, 'yyyy/MM/dd'; only the table's name and the dates (the fixtures' 2024-01-02)
-// differ, and the ORDER BY has a tie-breaker.
+// partition projection"), where `day` is the whole date, 'yyyy/MM/dd'; only the table's name and the dates (the
+// fixtures' 2024-01-02) differ, and the ORDER BY has a tie-breaker.
 golden!(
     athena_projection_packets_to_443,
     "SELECT SUM(packets) AS packetcount, dstaddr FROM vpc_flow_logs WHERE dstport = 443 AND day >= '2024/01/01' \
