@@ -12,7 +12,7 @@
 //! counts whole units, as Trino does (a month is whole when the day and time of month are reached, a shorter
 //! month's last day counting as reached). Aggregates: `count_if(condition)`, `max_by(x, y)` and `min_by(x, y)`
 //! (`x` of the row with the largest or smallest `y`, rows without `y` left out), `arbitrary(x)` (some non-NULL
-//! `x`), and `approx_percentile(x, p)` (DataFusion's `approx_percentile_cont`).
+//! `x`: DataFusion's `any_value`), and `approx_percentile(x, p)` (DataFusion's `approx_percentile_cont`).
 //!
 //! Like the flow functions, the scalar ones always answer with an array as long as the batch (constant
 //! arguments are expanded); DataFusion folds a call on constants back to a constant itself.
@@ -75,9 +75,11 @@ pub fn aggregates() -> Vec<AggregateUDF> {
             max: false,
             signature: Signature::any(2, Volatility::Immutable),
         }),
-        AggregateUDF::new_from_impl(Arbitrary {
-            signature: Signature::any(1, Volatility::Immutable),
-        }),
+        // Trino's arbitrary(x) is DataFusion's any_value(x): some non-NULL x of the group.
+        datafusion::functions_aggregate::any_value::any_value_udaf()
+            .as_ref()
+            .clone()
+            .with_aliases(["arbitrary"]),
         // Trino's approx_percentile(x, p) is DataFusion's t-digest approx_percentile_cont(x, p) under another
         // name; both are estimates (DataFusion's interpolates, so a BIGINT column gives a DOUBLE).
         datafusion::functions_aggregate::approx_percentile_cont::approx_percentile_cont_udaf()
@@ -735,69 +737,6 @@ impl Accumulator for Best {
 
     fn size(&self) -> usize {
         std::mem::size_of_val(self) + self.x.size() + self.y.size()
-    }
-}
-
-/// `arbitrary(x)`: some non-NULL `x` of the group (NULL when there is none).
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct Arbitrary {
-    signature: Signature,
-}
-
-impl AggregateUDFImpl for Arbitrary {
-    fn name(&self) -> &str {
-        "arbitrary"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        match arg_types {
-            [x] => Ok(x.clone()),
-            _ => plan_err!("arbitrary() takes one argument"),
-        }
-    }
-
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(FirstValue(ScalarValue::try_from(
-            args.return_type(),
-        )?)))
-    }
-}
-
-/// The first non-NULL value seen.
-#[derive(Debug)]
-struct FirstValue(ScalarValue);
-
-impl Accumulator for FirstValue {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        if !self.0.is_null() {
-            return Ok(());
-        }
-        if let Some(xs) = values.first()
-            && let Some(row) = (0..xs.len()).find(|i| xs.is_valid(*i))
-        {
-            self.0 = ScalarValue::try_from_array(xs, row)?;
-        }
-        Ok(())
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        self.update_batch(states)
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![self.0.clone()])
-    }
-
-    fn evaluate(&mut self) -> Result<ScalarValue> {
-        Ok(self.0.clone())
-    }
-
-    fn size(&self) -> usize {
-        std::mem::size_of_val(self) + self.0.size()
     }
 }
 
