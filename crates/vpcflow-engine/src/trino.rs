@@ -499,13 +499,9 @@ impl ScalarUDFImpl for DateDiff {
                 _ => None,
             });
         }
-        let result: ArrayRef = std::sync::Arc::new(Int64Array::from(out));
-        if matches!((x, y), (ColumnarValue::Scalar(_), ColumnarValue::Scalar(_))) {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?));
-        }
-        Ok(ColumnarValue::Array(result))
+        Ok(ColumnarValue::Array(std::sync::Arc::new(Int64Array::from(
+            out,
+        ))))
     }
 }
 
