@@ -207,7 +207,7 @@ impl AnalyzerRule for ProjectedDays {
                 let schema = merge_schema(&node.inputs());
                 node.apply_expressions(|e| {
                     e.apply(|e| {
-                        projection_style |= on_date(e.clone(), &schema).transformed;
+                        projection_style |= as_date_comparison(e, &schema).is_some();
                         Ok(stop_if(projection_style))
                     })
                 })?;
@@ -226,7 +226,7 @@ impl AnalyzerRule for ProjectedDays {
             let names = NamePreserver::new(&node);
             node.map_expressions(|e| {
                 let name = names.save(&e);
-                let e = e.transform_up(|e| Ok(on_date(e, &schema)))?;
+                let e = on_date(e, &schema)?;
                 Ok(e.update_data(|e| name.restore(e)))
             })
         })
@@ -328,74 +328,62 @@ fn date_of_day_or_date(e: &Expr, schema: &DFSchema) -> Option<Expr> {
     date_of(e, schema, &["day", "date"])
 }
 
-/// `e` with a comparison of `day` (or `date`) and `yyyy/MM/dd` constants turned into one of `date`.
-fn on_date(e: Expr, schema: &DFSchema) -> Transformed<Expr> {
-    let comparison = |op: &Operator| {
-        matches!(
-            op,
-            Operator::Eq
-                | Operator::NotEq
-                | Operator::Lt
-                | Operator::LtEq
-                | Operator::Gt
-                | Operator::GtEq
-                | Operator::IsDistinctFrom
-                | Operator::IsNotDistinctFrom
-        )
-    };
-    match &e {
-        Expr::BinaryExpr(BinaryExpr { left, op, right }) if comparison(op) => {
-            if let (Some(date), Some(d)) = (date_of_day_or_date(left, schema), slash_date(right)) {
-                return Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
-                    Box::new(date),
-                    *op,
-                    Box::new(d),
-                )));
-            }
-            if let (Some(d), Some(date)) = (slash_date(left), date_of_day_or_date(right, schema)) {
-                return Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
-                    Box::new(d),
-                    *op,
-                    Box::new(date),
-                )));
-            }
+/// The same comparison of `date` when `e` compares `day` (or `date`) with `yyyy/MM/dd` constants.
+fn as_date_comparison(e: &Expr, schema: &DFSchema) -> Option<Expr> {
+    match e {
+        Expr::BinaryExpr(BinaryExpr { left, op, right })
+            if matches!(
+                op,
+                Operator::Eq
+                    | Operator::NotEq
+                    | Operator::Lt
+                    | Operator::LtEq
+                    | Operator::Gt
+                    | Operator::GtEq
+                    | Operator::IsDistinctFrom
+                    | Operator::IsNotDistinctFrom
+            ) =>
+        {
+            let (left, right) = match (date_of_day_or_date(left, schema), slash_date(right)) {
+                (Some(date), Some(d)) => (date, d),
+                _ => (slash_date(left)?, date_of_day_or_date(right, schema)?),
+            };
+            Some(Expr::BinaryExpr(BinaryExpr::new(
+                Box::new(left),
+                *op,
+                Box::new(right),
+            )))
         }
         Expr::Between(Between {
             expr,
             negated,
             low,
             high,
-        }) => {
-            if let (Some(date), Some(low), Some(high)) = (
-                date_of_day_or_date(expr, schema),
-                slash_date(low),
-                slash_date(high),
-            ) {
-                return Transformed::yes(Expr::Between(Between::new(
-                    Box::new(date),
-                    *negated,
-                    Box::new(low),
-                    Box::new(high),
-                )));
-            }
-        }
+        }) => Some(Expr::Between(Between::new(
+            Box::new(date_of_day_or_date(expr, schema)?),
+            *negated,
+            Box::new(slash_date(low)?),
+            Box::new(slash_date(high)?),
+        ))),
         Expr::InList(InList {
             expr,
             list,
             negated,
-        }) => {
-            if let Some(date) = date_of_day_or_date(expr, schema) {
-                let dates: Option<Vec<Expr>> = list.iter().map(slash_date).collect();
-                if let Some(dates) = dates {
-                    return Transformed::yes(Expr::InList(InList::new(
-                        Box::new(date),
-                        dates,
-                        *negated,
-                    )));
-                }
-            }
-        }
-        _ => {}
+        }) => Some(Expr::InList(InList::new(
+            Box::new(date_of_day_or_date(expr, schema)?),
+            list.iter().map(slash_date).collect::<Option<Vec<_>>>()?,
+            *negated,
+        ))),
+        _ => None,
     }
-    Transformed::no(e)
+}
+
+/// `e` with its date comparisons (see [`as_date_comparison`]) made on `date`.
+fn on_date(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    e.transform_up(|e| {
+        Ok(match as_date_comparison(&e, schema) {
+            Some(on_date) => Transformed::yes(on_date),
+            None => Transformed::no(e),
+        })
+    })
 }
