@@ -5,15 +5,15 @@
 //!
 //! `if` is Trino's shorthand for `CASE WHEN condition THEN a ELSE b END`, and is planned as that CASE
 //! ([`IfAsCase`]), so that the branch a row does not take is not evaluated for it; the function itself only
-//! types the call.
+//! types the call and is never evaluated.
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray};
+use arrow::array::{ArrayRef, AsArray, Int64Array, StringArray};
 use arrow::compute::cast;
 use arrow::compute::kernels::{bitwise, numeric};
 use arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, exec_err, internal_err, plan_err};
 use datafusion::logical_expr::expr::{Case, ScalarFunction};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::type_coercion::binary::type_union_resolution;
@@ -104,23 +104,8 @@ impl ScalarUDFImpl for If {
         }
     }
 
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        // Reached only if the call was not planned as CASE: the same answer, both values evaluated.
-        let rows = args.number_rows;
-        let condition = args.args[0].to_array(rows)?;
-        let then = args.args[1].to_array(rows)?;
-        let otherwise = match args.args.get(2) {
-            Some(v) => v.to_array(rows)?,
-            None => arrow::array::new_null_array(then.data_type(), rows),
-        };
-        let condition: BooleanArray = condition
-            .as_boolean()
-            .iter()
-            .map(|c| Some(c == Some(true)))
-            .collect();
-        Ok(ColumnarValue::Array(arrow::compute::kernels::zip::zip(
-            &condition, &then, &otherwise,
-        )?))
+    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        internal_err!("if() is planned as CASE (IfAsCase), never evaluated as a function")
     }
 }
 
