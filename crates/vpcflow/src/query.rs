@@ -3,7 +3,7 @@
 
 use crate::inputs::{InputArgs, Outcome, Tally};
 use anyhow::{Context, bail};
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{BufWriter, IsTerminal, Write};
@@ -177,59 +177,43 @@ impl<W: Write + Send> ResultWriter<W> {
 /// `[22, 443]`: CSV has no nested values.
 fn nested_as_text(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
     use arrow::array::{ArrayRef, StringArray};
-    use arrow::datatypes::{Field, Schema};
     use arrow::util::display::{ArrayFormatter, FormatOptions};
-    if !batch
-        .schema()
-        .fields()
-        .iter()
-        .any(|f| f.data_type().is_nested())
-    {
-        return Ok(batch.clone());
-    }
-    let mut fields = Vec::with_capacity(batch.num_columns());
-    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
-    for (f, a) in batch.schema().fields().iter().zip(batch.columns()) {
-        if !f.data_type().is_nested() {
-            fields.push(f.as_ref().clone());
-            columns.push(a.clone());
-            continue;
-        }
+    columns_as_text(batch, DataType::is_nested, |a| {
         let shown = ArrayFormatter::try_new(a.as_ref(), &FormatOptions::default())?;
         let text: StringArray = (0..a.len())
             .map(|i| a.is_valid(i).then(|| shown.value(i).to_string()))
             .collect();
-        fields.push(Field::new(
-            f.name(),
-            arrow::datatypes::DataType::Utf8,
-            f.is_nullable(),
-        ));
-        columns.push(Arc::new(text));
-    }
-    Ok(RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns,
-    )?)
+        Ok(Arc::new(text) as ArrayRef)
+    })
 }
 
 /// The batch with the engine's `Utf8View` text columns as plain `Utf8`, so that a Parquet result carries the
 /// string type every reader knows (the view type exists only in recent Arrow).
 fn plain_strings(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
-    use arrow::datatypes::{DataType, Field, Schema};
-    if !batch
-        .schema()
-        .fields()
-        .iter()
-        .any(|f| f.data_type() == &DataType::Utf8View)
-    {
+    columns_as_text(
+        batch,
+        |t| t == &DataType::Utf8View,
+        |a| Ok(arrow::compute::cast(a, &DataType::Utf8)?),
+    )
+}
+
+/// The batch with each column whose type `pick` chooses turned into a `Utf8` column by `text`.
+fn columns_as_text(
+    batch: &RecordBatch,
+    pick: impl Fn(&DataType) -> bool,
+    text: impl Fn(&arrow::array::ArrayRef) -> anyhow::Result<arrow::array::ArrayRef>,
+) -> anyhow::Result<RecordBatch> {
+    use arrow::datatypes::{Field, Schema};
+    let schema = batch.schema();
+    if !schema.fields().iter().any(|f| pick(f.data_type())) {
         return Ok(batch.clone());
     }
     let mut fields = Vec::with_capacity(batch.num_columns());
     let mut columns = Vec::with_capacity(batch.num_columns());
-    for (f, a) in batch.schema().fields().iter().zip(batch.columns()) {
-        if f.data_type() == &DataType::Utf8View {
+    for (f, a) in schema.fields().iter().zip(batch.columns()) {
+        if pick(f.data_type()) {
             fields.push(Field::new(f.name(), DataType::Utf8, f.is_nullable()));
-            columns.push(arrow::compute::cast(a, &DataType::Utf8)?);
+            columns.push(text(a)?);
         } else {
             fields.push(f.as_ref().clone());
             columns.push(a.clone());
