@@ -28,4 +28,9 @@ if ! command -v ip >/dev/null && command -v apt-get >/dev/null; then
   apt-get update -qq && apt-get install -y -qq iproute2
 fi
 
+# Style and lints are part of the suite: a warning fails it like a wrong answer does.
+cargo fmt --all -- --check
+(cd fuzz && cargo fmt --all -- --check)
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 cargo test --workspace --locked

@@ -9,7 +9,7 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use vpcflow_explain::services;
+use vpcflow_catalog::services;
 use vpcflow_record::{Action, Field, LogStatus, Record, values::parse_addr};
 
 /// Records of one 5-tuple further apart than this (seconds) are different connections: the longest aggregation

@@ -9,7 +9,8 @@ use crate::connections::{
 use crate::diagnose::{Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, Reason, Which};
 use std::fmt::Write as _;
 use std::net::IpAddr;
-use vpcflow_explain::{Lang, protocols};
+use vpcflow_catalog::protocols;
+use vpcflow_explain::Lang;
 use vpcflow_netmodel::{
     AclEntry, Control, Direction, Fix, Packet, PathCheck, PortSpec, Proto, Step, StepOutcome,
 };

@@ -373,7 +373,7 @@ fn protocol_number(text: &str) -> Result<u8, String> {
     };
     (0..=255u8)
         .find(|n| {
-            vpcflow_explain::protocols::name(*n).is_some_and(|name| {
+            vpcflow_catalog::protocols::name(*n).is_some_and(|name| {
                 let name = name.to_ascii_lowercase();
                 name == wanted || (wanted == "ipv6-icmp" && name == "icmpv6")
             })

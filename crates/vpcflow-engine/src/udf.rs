@@ -18,7 +18,7 @@ use datafusion::logical_expr::{
 use ipnet::IpNet;
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
-use vpcflow_explain::ranges::AwsRanges;
+use vpcflow_catalog::ranges::AwsRanges;
 
 /// Every flow function, ready to register.
 pub fn all() -> Vec<ScalarUDF> {
@@ -191,7 +191,7 @@ impl ScalarUDFImpl for FlowFunction {
                 let n = arrays[0].as_primitive::<Int64Type>();
                 Arc::new(
                     n.iter()
-                        .map(|v| vpcflow_explain::protocols::name(u8::try_from(v?).ok()?))
+                        .map(|v| vpcflow_catalog::protocols::name(u8::try_from(v?).ok()?))
                         .collect::<StringArray>(),
                 )
             }
@@ -203,7 +203,7 @@ impl ScalarUDFImpl for FlowFunction {
                         .iter()
                         .zip(protocols.iter())
                         .map(|(port, proto)| {
-                            vpcflow_explain::services::name(
+                            vpcflow_catalog::services::name(
                                 u16::try_from(port?).ok()?,
                                 u8::try_from(proto?).ok()?,
                             )

@@ -4,11 +4,12 @@
 //! the client, why something was rejected) comes with a note that says what it rests on, so that a reader can
 //! disagree with the inference instead of trusting it blindly.
 
-use crate::ranges::Owner;
-use crate::{Explainer, Lang, protocols, regions, services};
+use crate::{Explainer, Lang, regions};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::net::IpAddr;
+use vpcflow_catalog::ranges::Owner;
+use vpcflow_catalog::{protocols, services};
 use vpcflow_record::{
     Action, AddrScope, Field, IpType, LogStatus, Record, TcpFlags, TrafficPath, Value,
 };

@@ -8,17 +8,14 @@
 //! both prose ([`Explanation::text`]) and the same facts as data ([`Explanation`] serializes to JSON), so that
 //! the CLI can print either.
 //!
-//! The reference tables stand alone too: [`protocols`] (the full IANA protocol registry), [`services`]
-//! (well-known ports), [`ranges`] (AWS's published address ranges) and [`regions`] (region display names).
+//! The facts it names things from (protocols, ports, AWS's ranges) are in `vpcflow-catalog`; [`regions`] holds
+//! the regions' everyday names, which are words in each language.
 
 mod explain;
-pub mod protocols;
-pub mod ranges;
 pub mod regions;
-pub mod services;
 
 pub use explain::{Direction, Endpoint, EndpointOwner, Explanation, Note, Protocol, Role};
-pub use ranges::{AwsRanges, Owner};
+use vpcflow_catalog::AwsRanges;
 
 use std::sync::Arc;
 

@@ -7,7 +7,8 @@
 
 use jiff::tz::TimeZone;
 use std::path::Path;
-use vpcflow_explain::{AwsRanges, Direction, Explainer, Lang, Role};
+use vpcflow_catalog::AwsRanges;
+use vpcflow_explain::{Direction, Explainer, Lang, Role};
 use vpcflow_record::{BatchBuilder, Field, Format, Record, Value};
 
 struct Fixture {

@@ -7,6 +7,7 @@
 
 pub mod fields;
 pub mod format;
+pub mod location;
 pub mod parse;
 pub mod record;
 pub mod text;
@@ -14,6 +15,7 @@ pub mod values;
 
 pub use fields::{Family, Field, Kind};
 pub use format::{Format, FormatError};
+pub use location::{Location, Position};
 pub use parse::{BatchBuilder, LineError, LineErrorKind, Parsed, RowError, schema};
 pub use record::{Addr, Record, Value};
 pub use values::{Action, AddrScope, Direction, IpType, LogStatus, TcpFlags, TrafficPath};

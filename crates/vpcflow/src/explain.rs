@@ -4,7 +4,7 @@ use crate::inputs::{InputArgs, read};
 use anyhow::Context;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
-use vpcflow_explain::ranges::AwsRanges;
+use vpcflow_catalog::AwsRanges;
 use vpcflow_explain::{Explainer, Lang};
 use vpcflow_record::Record;
 

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 use std::process::ExitCode;
-use vpcflow_explain::ranges::{AwsRanges, DEFAULT_URL, refresh};
+use vpcflow_catalog::ranges::{AwsRanges, DEFAULT_URL, refresh};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

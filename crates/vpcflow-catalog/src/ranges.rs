@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 /// Where AWS publishes the ranges.
+#[cfg(feature = "update")]
 pub const DEFAULT_URL: &str = "https://ip-ranges.amazonaws.com/ip-ranges.json";
 
 /// The snapshot shipped with this build, gzip-compressed (about 120 KB instead of 2.6 MB).
@@ -24,6 +25,7 @@ const BUILTIN_GZ: &[u8] = include_bytes!("../data/aws-ip-ranges.json.gz");
 const FILE_NAME: &str = "ip-ranges.json";
 
 /// Refuse downloads larger than this: the real file is a few MB, so anything much bigger is not it.
+#[cfg(feature = "update")]
 const MAX_DOWNLOAD: u64 = 64 * 1024 * 1024;
 
 /// The owner of an address according to `ip-ranges.json`.
@@ -364,6 +366,7 @@ pub fn user_ranges_path() -> Option<PathBuf> {
 }
 
 /// What `refresh` did.
+#[cfg(feature = "update")]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RefreshReport {
     /// The file written.
@@ -380,6 +383,7 @@ pub struct RefreshReport {
     pub bytes: usize,
 }
 
+#[cfg(feature = "update")]
 impl std::fmt::Display for RefreshReport {
     /// One line for a terminal: what was written, how current it is, what it replaced.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -402,6 +406,7 @@ impl std::fmt::Display for RefreshReport {
 /// Downloads `url`, checks that it is an ip-ranges document, and replaces `dest` (default: [`user_ranges_path`])
 /// atomically: the data is written to a temporary file beside `dest` and renamed over it, so a reader never sees
 /// half a file and a failed download leaves the old copy in place.
+#[cfg(feature = "update")]
 pub fn refresh(url: &str, dest: Option<&Path>) -> Result<RefreshReport, String> {
     let dest = match dest {
         Some(p) => p.to_path_buf(),

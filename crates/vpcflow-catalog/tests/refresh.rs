@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use vpcflow_explain::ranges::{self, AwsRanges};
+use vpcflow_catalog::ranges::{self, AwsRanges};
 
 const GOOD: &str = r#"{
   "syncToken": "1700000000",
