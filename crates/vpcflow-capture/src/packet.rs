@@ -30,13 +30,6 @@ pub struct PacketInfo {
     pub icmp: Option<(u8, u8)>,
 }
 
-impl PacketInfo {
-    /// Whether the protocol carries ports (TCP, UDP, SCTP, UDP-Lite).
-    pub fn has_ports(protocol: u8) -> bool {
-        matches!(protocol, 6 | 17 | 132 | 136)
-    }
-}
-
 /// Why a captured frame produced no [`PacketInfo`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NotIp {
@@ -194,7 +187,7 @@ fn from_sliced(sliced: &LaxSlicedPacket<'_>, ts: i64) -> Result<PacketInfo, NotI
         Some(TransportSlice::Igmp(_)) | None => {
             // A transport header cut off by the snap length (or a later fragment): the ports are still the first
             // four bytes of a TCP/UDP/SCTP header when they were captured.
-            if PacketInfo::has_ports(protocol)
+            if vpcflow_record::reading::has_ports(protocol)
                 && let Some(payload) = sliced.net.as_ref().and_then(|n| n.ip_payload_ref())
                 && !payload.fragmented
                 && payload.payload.len() >= 4

@@ -395,7 +395,7 @@ impl Simulation {
             let protocol = parse_protocol(&t.protocol)?;
             let (client, cport) = parse_endpoint(&t.from, &what)?;
             let (server, sport) = parse_endpoint(&t.to, &what)?;
-            let ported = PacketInfo::has_ports(protocol);
+            let ported = vpcflow_record::reading::has_ports(protocol);
             if ported && sport.is_none() {
                 return Err(invalid(format!(
                     "{what}: `to` needs a port for {}",
@@ -533,15 +533,11 @@ impl Simulation {
         p: &PacketInfo,
         forwarded: bool,
     ) -> Decision {
-        let dir = match direction {
-            Direction::Ingress => vpcflow_netmodel::Direction::Ingress,
-            Direction::Egress => vpcflow_netmodel::Direction::Egress,
-        };
         let id = self.map.get(i).id.clone();
         let mut d = if forwarded {
-            self.verdicts.decide_forwarded(i, &id, dir, p)
+            self.verdicts.decide_forwarded(i, &id, direction, p)
         } else {
-            self.verdicts.decide(i, &id, dir, p)
+            self.verdicts.decide(i, &id, direction, p)
         };
         if direction == Direction::Ingress && d.allowed {
             // Traffic whose reply could not leave: AWS logs it as rejected where it arrives. (Checked for every
@@ -549,7 +545,7 @@ impl Simulation {
             // the security groups, and a connection that could never answer is never established.)
             let reply = Packet {
                 interface: id,
-                direction: vpcflow_netmodel::Direction::Egress,
+                direction: Direction::Egress,
                 src: p.dst,
                 dst: p.src,
                 protocol: p.protocol,

@@ -251,11 +251,7 @@ impl FlowTable {
         let Some(v) = self.verdicts.as_mut() else {
             return (Action::Accept, None);
         };
-        let dir = match direction {
-            Direction::Ingress => vpcflow_netmodel::Direction::Ingress,
-            Direction::Egress => vpcflow_netmodel::Direction::Egress,
-        };
-        let d = v.decide(i, &self.map.get(i).id, dir, p);
+        let d = v.decide(i, &self.map.get(i).id, direction, p);
         let action = if d.allowed {
             Action::Accept
         } else {

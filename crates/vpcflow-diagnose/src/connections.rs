@@ -10,21 +10,12 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use vpcflow_catalog::services;
-use vpcflow_record::{Action, Field, LogStatus, Record, values::parse_addr};
+use vpcflow_record::reading::{Confidence, as_inbound, has_ports};
+use vpcflow_record::{Action, Direction, Field, LogStatus, Record, values::parse_addr};
 
 /// Records of one 5-tuple further apart than this (seconds) are different connections: the longest aggregation
 /// interval is 600 s, so consecutive records of a live connection are never further apart.
 const GAP: i64 = 600;
-
-/// Which way a record's traffic crossed its interface.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Way {
-    /// Into the interface.
-    Inbound,
-    /// Out of the interface.
-    Outbound,
-}
 
 /// One record, reduced to what pairing and diagnosis need.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -64,7 +55,8 @@ pub struct Flow {
     /// Whether the format has `reject-reason` at all (so that "no BPA" can be told from "not logged").
     pub has_reject_reason: bool,
     /// `flow-direction`, when the format has it.
-    pub way: Option<Way>,
+    #[serde(serialize_with = "as_inbound::serialize")]
+    pub way: Option<Direction>,
 }
 
 impl Flow {
@@ -103,10 +95,7 @@ impl Flow {
                 .filter(|r| !r.is_empty())
                 .map(str::to_string),
             has_reject_reason: record.has(Field::RejectReason),
-            way: record.direction().map(|d| match d {
-                vpcflow_record::Direction::Ingress => Way::Inbound,
-                vpcflow_record::Direction::Egress => Way::Outbound,
-            }),
+            way: record.direction(),
         })
     }
 
@@ -150,18 +139,6 @@ impl Endpoint {
     pub fn ip(&self) -> Option<IpAddr> {
         parse_addr(self.addr.as_bytes())
     }
-}
-
-/// How sure a conclusion is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    /// Read off the records (TCP flags, a reject-reason, one direction accepted and the other rejected).
-    Certain,
-    /// The usual reading (well-known ports, who spoke first); an expert would say "probably".
-    Likely,
-    /// One of several readings the records allow.
-    Possible,
 }
 
 /// What the choice of initiator rests on.
@@ -226,7 +203,8 @@ pub struct Leg {
     /// Records of the reply direction.
     pub reply: Vec<usize>,
     /// Which way the request crossed this interface, when known.
-    pub request_way: Option<Way>,
+    #[serde(serialize_with = "as_inbound::serialize")]
+    pub request_way: Option<Direction>,
     /// The interface passes the packets on for others (NAT gateway, transit gateway): its records' addresses
     /// differ from the packets' (`pkt-srcaddr`/`pkt-dstaddr`), or it translates them.
     pub intermediate: bool,
@@ -391,8 +369,8 @@ fn own_addresses(flows: &[Flow]) -> BTreeMap<String, String> {
     for f in flows {
         let per = counts.entry(&f.interface).or_default();
         match f.way {
-            Some(Way::Inbound) => per.entry(&f.dst).or_default().1 += 1,
-            Some(Way::Outbound) => per.entry(&f.src).or_default().1 += 1,
+            Some(Direction::Ingress) => per.entry(&f.dst).or_default().1 += 1,
+            Some(Direction::Egress) => per.entry(&f.src).or_default().1 += 1,
             None => {
                 per.entry(&f.src).or_default().0 += 1;
                 per.entry(&f.dst).or_default().0 += 1;
@@ -442,18 +420,14 @@ fn connection(flows: &[Flow], own: &BTreeMap<String, String>, legs: Vec<Vec<usiz
             let way = f.way.or_else(|| {
                 let mine = own.get(&f.interface)?;
                 if *mine == f.src {
-                    Some(Way::Outbound)
+                    Some(Direction::Egress)
                 } else if *mine == f.dst {
-                    Some(Way::Inbound)
+                    Some(Direction::Ingress)
                 } else {
                     None
                 }
             })?;
-            Some(match (is_req, way) {
-                (true, w) => w,
-                (false, Way::Inbound) => Way::Outbound,
-                (false, Way::Outbound) => Way::Inbound,
-            })
+            Some(if is_req { way } else { way.reverse() })
         });
         let intermediate = g
             .iter()
@@ -543,7 +517,7 @@ fn decide_initiator(
             }
         }
     }
-    if matches!(protocol, 6 | 17 | 132) {
+    if has_ports(protocol) {
         let known_a = services::name(a.port, protocol).is_some();
         let known_b = services::name(b.port, protocol).is_some();
         let eph_a = services::is_ephemeral(a.port);
@@ -572,7 +546,7 @@ fn decide_initiator(
         (None, Some(_)) => (false, likely(Basis::OnlyDirection)),
         (Some(x), Some(y)) if x != y => (x < y, likely(Basis::FirstSeen)),
         _ => {
-            if matches!(protocol, 6 | 17 | 132) && a.port != b.port {
+            if has_ports(protocol) && a.port != b.port {
                 (
                     a.port > b.port,
                     Initiator {

@@ -9,10 +9,12 @@
 //! can make one reading more likely. Every finding says how sure it is, what it rests on, and what data would
 //! settle it.
 
-use crate::connections::{Confidence, Connection, Conversations, Flow, Leg, Verdict, Way};
+use crate::connections::{Connection, Conversations, Flow, Leg, Verdict};
 use serde::Serialize;
 use std::net::IpAddr;
-use vpcflow_netmodel::{Control, Direction, Packet, Step, StepOutcome, VpcModel, icmp_echo};
+use vpcflow_netmodel::{Control, Packet, Step, StepOutcome, VpcModel, icmp_echo};
+use vpcflow_record::Direction;
+use vpcflow_record::reading::{Confidence, as_inbound, has_ports};
 
 /// What did it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -84,7 +86,8 @@ pub struct Finding {
     /// What did it.
     pub cause: Cause,
     /// Which rules: inbound or outbound at the interface.
-    pub way: Option<Way>,
+    #[serde(serialize_with = "as_inbound::serialize")]
+    pub way: Option<Direction>,
     /// The interface.
     pub interface: String,
     /// How sure.
@@ -209,7 +212,9 @@ pub fn diagnose(conv: &Conversations, model: Option<&VpcModel>) -> Vec<Diagnosis
     let mut out = Vec::new();
     for (ci, c) in conv.connections.iter().enumerate() {
         let outbound_no_reply = c.verdict == Verdict::OneWay
-            && c.legs.iter().all(|l| l.request_way == Some(Way::Outbound))
+            && c.legs
+                .iter()
+                .all(|l| l.request_way == Some(Direction::Egress))
             && is_public(&c.server.addr);
         if !c.verdict.is_rejected() && !outbound_no_reply {
             continue;
@@ -329,12 +334,6 @@ fn leg_findings(
         ));
         return out;
     }
-    let reverse = |w: Option<Way>| {
-        w.map(|w| match w {
-            Way::Inbound => Way::Outbound,
-            Way::Outbound => Way::Inbound,
-        })
-    };
     if !rep_rej.is_empty() && req_rej.is_empty() {
         let mut evidence = req_ok.clone();
         evidence.extend(&rep_rej);
@@ -345,7 +344,7 @@ fn leg_findings(
         };
         out.push(finding(
             Cause::NetworkAcl,
-            reverse(leg.request_way),
+            leg.request_way.map(Direction::reverse),
             confidence,
             evidence.clone(),
             vec![reason],
@@ -387,7 +386,7 @@ fn leg_findings(
             ));
         }
         let way = leg.request_way;
-        if way == Some(Way::Outbound) {
+        if way == Some(Direction::Egress) {
             out.insert(
                 0,
                 finding(
@@ -414,13 +413,13 @@ fn leg_findings(
         let acl_replies = others.iter().find(|(_, o, l)| {
             overlaps(o, w)
                 && o.verdict == Verdict::ReplyRejected
-                && l.request_way == Some(Way::Outbound)
+                && l.request_way == Some(Direction::Egress)
                 && l.reply.iter().any(|&i| flows[i].rejected())
         });
         let outbound_works = others.iter().find(|(_, o, l)| {
             overlaps(o, w)
                 && o.verdict == Verdict::AllowedBothWays
-                && l.request_way == Some(Way::Outbound)
+                && l.request_way == Some(Direction::Egress)
                 && is_public(&o.server.addr)
         });
         let earlier = |same_service: bool| {
@@ -435,7 +434,7 @@ fn leg_findings(
         };
         let is_outbound = |f: &Flow| {
             f.interface == iface
-                && (f.way == Some(Way::Outbound) || own.is_some_and(|a| *a == f.src))
+                && (f.way == Some(Direction::Egress) || own.is_some_and(|a| *a == f.src))
         };
         let sent_between = |from: i64, to: i64| {
             flows.iter().any(|f| {
@@ -612,30 +611,21 @@ fn config_finding(
         .and_then(|f| {
             let is_request = !leg.request.is_empty();
             let way = if owned(&f.src) {
-                Some(Way::Outbound)
+                Some(Direction::Egress)
             } else if owned(&f.dst) {
-                Some(Way::Inbound)
+                Some(Direction::Ingress)
             } else {
                 None
             }?;
-            Some(if is_request {
-                way
-            } else if way == Way::Inbound {
-                Way::Outbound
-            } else {
-                Way::Inbound
-            })
+            Some(if is_request { way } else { way.reverse() })
         })
         .or(leg.request_way);
     let Some(request_way) = request_way else {
         out.undecided = Some("which way the traffic crossed the interface is not known".into());
         return out;
     };
-    let dir = match request_way {
-        Way::Inbound => Direction::Ingress,
-        Way::Outbound => Direction::Egress,
-    };
-    let ported = matches!(c.protocol, 6 | 17 | 132);
+    let dir = request_way;
+    let ported = has_ports(c.protocol);
     let request = Packet {
         interface: leg.interface.clone(),
         direction: dir,

@@ -12,10 +12,9 @@ pub mod connections;
 mod diagnose;
 pub mod words;
 
-pub use connections::{
-    Basis, Confidence, Connection, Conversations, Endpoint, Flow, Initiator, Leg, Verdict, Way,
-};
+pub use connections::{Basis, Connection, Conversations, Endpoint, Flow, Initiator, Leg, Verdict};
 pub use diagnose::{
     Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, Reason, Which, diagnose,
 };
+pub use vpcflow_record::reading::Confidence;
 pub use words::Style;

@@ -3,9 +3,7 @@
 //! Kept apart from the reasoning so that the CLI, JSON output and a later web view say the same thing, and so
 //! that a change of wording never changes a conclusion.
 
-use crate::connections::{
-    Basis, Confidence, Connection, Conversations, Endpoint, Flow, Verdict, Way,
-};
+use crate::connections::{Basis, Connection, Conversations, Endpoint, Flow, Verdict};
 use crate::diagnose::{Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, Reason, Which};
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -14,6 +12,7 @@ use vpcflow_explain::Lang;
 use vpcflow_netmodel::{
     AclEntry, Control, Direction, Fix, Packet, PathCheck, PortSpec, Proto, Step, StepOutcome,
 };
+use vpcflow_record::reading::{Confidence, has_ports};
 
 macro_rules! tr {
     ($lang:expr, $en:expr, $ja:expr $(,)?) => {
@@ -74,7 +73,7 @@ pub fn protocol_name(p: u8) -> String {
 }
 
 fn endpoint(e: &Endpoint, protocol: u8) -> String {
-    if matches!(protocol, 6 | 17 | 132) {
+    if has_ports(protocol) {
         if e.addr.contains(':') {
             format!("[{}]:{}", e.addr, e.port)
         } else {
@@ -204,7 +203,7 @@ fn when_and_who(c: &Connection, style: &Style) -> String {
 }
 
 fn flow_line(f: &Flow, lang: Lang) -> String {
-    let ported = matches!(f.protocol, 6 | 17 | 132);
+    let ported = has_ports(f.protocol);
     let ep = |a: &str, p: u16| {
         if ported {
             if a.contains(':') {
@@ -249,10 +248,10 @@ fn flow_line(f: &Flow, lang: Lang) -> String {
     s
 }
 
-fn way_word(w: Option<Way>, lang: Lang) -> &'static str {
+fn way_word(w: Option<Direction>, lang: Lang) -> &'static str {
     match w {
-        Some(Way::Inbound) => tr!(lang, "inbound", "受信"),
-        Some(Way::Outbound) => tr!(lang, "outbound", "送信"),
+        Some(Direction::Ingress) => tr!(lang, "inbound", "受信"),
+        Some(Direction::Egress) => tr!(lang, "outbound", "送信"),
         None => tr!(lang, "direction unknown", "方向不明"),
     }
 }
@@ -327,10 +326,10 @@ pub fn conversations_text(conv: &Conversations, style: &Style) -> String {
     out
 }
 
-fn rules_word(way: Option<Way>, lang: Lang) -> &'static str {
+fn rules_word(way: Option<Direction>, lang: Lang) -> &'static str {
     match way {
-        Some(Way::Inbound) => tr!(lang, "inbound rules", "インバウンドルール"),
-        Some(Way::Outbound) => tr!(lang, "outbound rules", "アウトバウンドルール"),
+        Some(Direction::Ingress) => tr!(lang, "inbound rules", "インバウンドルール"),
+        Some(Direction::Egress) => tr!(lang, "outbound rules", "アウトバウンドルール"),
         None => tr!(lang, "rules", "ルール"),
     }
 }
@@ -384,7 +383,7 @@ fn finding_text(f: &Finding, c: &Connection, lang: Lang) -> String {
 
 fn traffic(c: &Connection, lang: Lang) -> String {
     let p = protocol_name(c.protocol);
-    if matches!(c.protocol, 6 | 17 | 132) {
+    if has_ports(c.protocol) {
         tr!(
             lang,
             format!("{p} to port {} from {}", c.server.port, c.client.addr),
@@ -410,7 +409,7 @@ fn rejected_part(f: &Finding, c: &Connection, lang: Lang) -> String {
         && c.verdict == Verdict::ReplyRejected;
     let p = protocol_name(c.protocol);
     if is_reply {
-        if matches!(c.protocol, 6 | 17 | 132) {
+        if has_ports(c.protocol) {
             tr!(
                 lang,
                 format!(
@@ -597,7 +596,7 @@ fn packet_text(p: &Packet, lang: Lang) -> String {
     let peer = addr_for_rules(p);
     let proto = protocol_name(p.protocol);
     let inbound = p.direction == Direction::Ingress;
-    if matches!(p.protocol, 6 | 17 | 132) {
+    if has_ports(p.protocol) {
         let port = p.dst_port;
         match (lang, inbound) {
             (Lang::En, true) => format!("{proto} to port {port} from {peer}"),
@@ -1254,7 +1253,7 @@ pub fn check_text(check: &PathCheck, protocol: u8, lang: Lang) -> String {
         );
         return out;
     };
-    let ported = matches!(protocol, 6 | 17 | 132);
+    let ported = has_ports(protocol);
     let ep = |a: IpAddr, p: u16| {
         if ported {
             format!("{a}:{p}")

@@ -10,6 +10,8 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 use vpcflow_catalog::ranges::Owner;
 use vpcflow_catalog::{protocols, services};
+use vpcflow_record::Direction;
+use vpcflow_record::reading::{as_inbound, has_ports};
 use vpcflow_record::{
     Action, AddrScope, Field, IpType, LogStatus, Record, TcpFlags, TrafficPath, Value,
 };
@@ -22,18 +24,6 @@ macro_rules! tr {
             Lang::Ja => $ja,
         }
     };
-}
-
-/// The traffic's direction relative to the interface (or, for transit gateway records, the attachment).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Into the interface.
-    Inbound,
-    /// Out of the interface.
-    Outbound,
-    /// Not decidable from the record's fields.
-    Unknown,
 }
 
 /// Whether the source is the client (request) or the server (response) of the conversation.
@@ -119,8 +109,10 @@ pub struct Explanation {
     pub interface: Option<String>,
     /// The account that owns the interface (or `unknown`, or a redaction placeholder).
     pub account: Option<String>,
-    /// Into or out of the interface.
-    pub direction: Direction,
+    /// Into or out of the interface (or, for transit gateway records, the attachment); `None` when the record's
+    /// fields do not say.
+    #[serde(serialize_with = "as_inbound::or_unknown")]
+    pub direction: Option<Direction>,
     /// Request or response.
     pub role: Role,
     /// The source.
@@ -257,11 +249,6 @@ enum RoleBasis {
     None,
 }
 
-/// Protocols whose records carry meaningful ports.
-fn has_ports(proto: Option<u8>) -> bool {
-    matches!(proto, Some(6 | 17 | 33 | 132 | 136))
-}
-
 pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanation {
     let lang = ex.lang;
     let mut notes: Vec<Note> = Vec::new();
@@ -278,8 +265,9 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
     let pkt_dst = A::read(rec, Field::PktDstaddr);
     let sport = rec.int(Field::Srcport).map(|p| p as u16);
     let dport = rec.int(Field::Dstport).map(|p| p as u16);
-    let show_ports =
-        has_ports(proto) || sport.is_some_and(|p| p != 0) || dport.is_some_and(|p| p != 0);
+    let show_ports = proto.is_some_and(has_ports)
+        || sport.is_some_and(|p| p != 0)
+        || dport.is_some_and(|p| p != 0);
     let (sport_shown, dport_shown) = if show_ports {
         (sport, dport)
     } else {
@@ -297,29 +285,25 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
 
     // ---- direction ----
     let (direction, dir_basis) = if let Some(d) = rec.direction() {
-        let d = match d {
-            vpcflow_record::Direction::Ingress => Direction::Inbound,
-            vpcflow_record::Direction::Egress => Direction::Outbound,
-        };
-        (d, DirBasis::Field)
+        (Some(d), DirBasis::Field)
     } else if is_tgw {
-        (Direction::Unknown, DirBasis::None)
+        (None, DirBasis::None)
     } else if pkt_dst_differs && !pkt_src_differs {
-        (Direction::Inbound, DirBasis::PktDst)
+        (Some(Direction::Ingress), DirBasis::PktDst)
     } else if pkt_src_differs && !pkt_dst_differs {
-        (Direction::Outbound, DirBasis::PktSrc)
+        (Some(Direction::Egress), DirBasis::PktSrc)
     } else if rec.has(Field::InterfaceId) && rec.text(Field::InterfaceId).is_none() {
         // No interface (a regional NAT gateway record names a resource instead): no side to attribute.
-        (Direction::Unknown, DirBasis::None)
+        (None, DirBasis::None)
     } else {
         match (&src_a, &dst_a) {
             (Some(s), Some(d)) if d.is_private() && s.is_public_or_redacted() => {
-                (Direction::Inbound, DirBasis::Private)
+                (Some(Direction::Ingress), DirBasis::Private)
             }
             (Some(s), Some(d)) if s.is_private() && d.is_public_or_redacted() => {
-                (Direction::Outbound, DirBasis::Private)
+                (Some(Direction::Egress), DirBasis::Private)
             }
-            _ => (Direction::Unknown, DirBasis::None),
+            _ => (None, DirBasis::None),
         }
     };
 
@@ -395,8 +379,8 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
     };
 
     // ---- endpoints ----
-    let interface_side_src = direction == Direction::Outbound && !is_tgw;
-    let interface_side_dst = direction == Direction::Inbound && !is_tgw;
+    let interface_side_src = direction == Some(Direction::Egress) && !is_tgw;
+    let interface_side_dst = direction == Some(Direction::Ingress) && !is_tgw;
     let src = endpoint(
         ex,
         rec,
@@ -471,7 +455,7 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
                     tr!(
                         lang,
                         match direction {
-                            Direction::Inbound => format!(
+                            Some(Direction::Ingress) => format!(
                                 "Inbound: flow-direction is {word}, relative to the transit gateway attachment where the traffic was captured."
                             ),
                             _ => format!(
@@ -479,7 +463,7 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
                             ),
                         },
                         match direction {
-                            Direction::Inbound => format!(
+                            Some(Direction::Ingress) => format!(
                                 "受信 (インバウンド): flow-direction が {word} (通信を記録したトランジットゲートウェイのアタッチメントから見た方向)。"
                             ),
                             _ => format!(
@@ -491,7 +475,7 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
                     tr!(
                         lang,
                         match direction {
-                            Direction::Inbound => format!(
+                            Some(Direction::Ingress) => format!(
                                 "Inbound: flow-direction is {word}, so the traffic came into the interface and {} is the interface's address.",
                                 side(&dst_a)
                             ),
@@ -501,7 +485,7 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
                             ),
                         },
                         match direction {
-                            Direction::Inbound => format!(
+                            Some(Direction::Ingress) => format!(
                                 "受信 (インバウンド): flow-direction が {word} なので、インターフェイスに入ってきた通信で、{} がこのインターフェイスのアドレス。",
                                 side(&dst_a)
                             ),
@@ -545,7 +529,7 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
                 ),
             ),
             DirBasis::Private => {
-                let (mine, other) = if direction == Direction::Inbound {
+                let (mine, other) = if direction == Some(Direction::Ingress) {
                     (&dst_a, &src_a)
                 } else {
                     (&src_a, &dst_a)
@@ -571,7 +555,7 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
                     lang,
                     format!(
                         "{}: {} is {} and {other_en}, so {} is this interface's address and the traffic {}.",
-                        if direction == Direction::Inbound {
+                        if direction == Some(Direction::Ingress) {
                             "Inbound"
                         } else {
                             "Outbound"
@@ -579,7 +563,7 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
                         side(mine),
                         kind.0,
                         side(mine),
-                        if direction == Direction::Inbound {
+                        if direction == Some(Direction::Ingress) {
                             "came in from outside"
                         } else {
                             "went out"
@@ -587,7 +571,7 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
                     ),
                     format!(
                         "{}: {} は{}で、{other_ja}のため、{} がこのインターフェイスのアドレスで、{}。",
-                        if direction == Direction::Inbound {
+                        if direction == Some(Direction::Ingress) {
                             "受信 (インバウンド)"
                         } else {
                             "送信 (アウトバウンド)"
@@ -595,7 +579,7 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
                         side(mine),
                         kind.1,
                         side(mine),
-                        if direction == Direction::Inbound {
+                        if direction == Some(Direction::Ingress) {
                             "外から入ってきた通信"
                         } else {
                             "外へ出ていく通信"
@@ -829,22 +813,22 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
         Some(Action::Accept) => {
             verdict_en = "allowed".into();
             verdict_ja = match direction {
-                Direction::Inbound => {
+                Some(Direction::Ingress) => {
                     "セキュリティグループとネットワークACLの設定によりアクセス許可"
                 }
-                Direction::Outbound => {
+                Some(Direction::Egress) => {
                     "セキュリティグループとネットワークACLの設定により発信を許可"
                 }
-                Direction::Unknown => "セキュリティグループとネットワークACLの設定により許可",
+                None => "セキュリティグループとネットワークACLの設定により許可",
             }
             .into();
         }
         Some(Action::Reject) => {
             let dir_ja = |inb: &str, outb: &str, unk: &str| -> String {
                 match direction {
-                    Direction::Inbound => inb.to_string(),
-                    Direction::Outbound => outb.to_string(),
-                    Direction::Unknown => unk.to_string(),
+                    Some(Direction::Ingress) => inb.to_string(),
+                    Some(Direction::Egress) => outb.to_string(),
+                    None => unk.to_string(),
                 }
             };
             match reject_reason {
@@ -913,9 +897,9 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
                             ),
                         };
                         let (rules_en, rules_ja) = match direction {
-                            Direction::Outbound => ("outbound rules", "アウトバウンドルール"),
-                            Direction::Inbound => ("inbound rules", "インバウンドルール"),
-                            Direction::Unknown => ("rules", "ルール"),
+                            Some(Direction::Egress) => ("outbound rules", "アウトバウンドルール"),
+                            Some(Direction::Ingress) => ("inbound rules", "インバウンドルール"),
+                            None => ("rules", "ルール"),
                         };
                         note(
                             "reply-rejected-likely-nacl",
@@ -937,15 +921,15 @@ pub(crate) fn explain(ex: &Explainer, rec: &Record, location: &str) -> Explanati
                             "セキュリティグループまたはネットワークACLの設定により拒否",
                         );
                         let (en, ja) = match direction {
-                            Direction::Inbound => (
+                            Some(Direction::Ingress) => (
                                 "Rejected: the security group's inbound rules or the subnet's network ACL inbound rules do not allow it (REJECT also covers packets that arrive after a connection has closed).",
                                 "拒否 (REJECT): セキュリティグループのインバウンドルール、またはサブネットのネットワークACLのインバウンドルールで許可されていない (接続が閉じた後に届いたパケットも REJECT になる)。",
                             ),
-                            Direction::Outbound => (
+                            Some(Direction::Egress) => (
                                 "Rejected: the security group's outbound rules or the subnet's network ACL outbound rules do not allow it (REJECT also covers packets sent after a connection has closed).",
                                 "拒否 (REJECT): セキュリティグループのアウトバウンドルール、またはサブネットのネットワークACLのアウトバウンドルールで許可されていない (接続が閉じた後のパケットも REJECT になる)。",
                             ),
-                            Direction::Unknown => (
+                            None => (
                                 "Rejected: not allowed by a security group or a network ACL (REJECT also covers packets that arrive after a connection has closed).",
                                 "拒否 (REJECT): セキュリティグループまたはネットワークACLで許可されていない (接続が閉じた後に届いたパケットも REJECT になる)。",
                             ),
@@ -1836,7 +1820,7 @@ struct HeadlineFacts<'a> {
     proto: Option<u8>,
     role: Role,
     service: Option<&'static str>,
-    direction: Direction,
+    direction: Option<Direction>,
     verdict: &'a str,
     packets: Option<i64>,
     bytes: Option<i64>,
@@ -2172,10 +2156,10 @@ fn headline_ja(h: &HeadlineFacts) -> String {
         )
     } else {
         match (h.direction, iface) {
-            (Direction::Inbound, Some(i)) => {
+            (Some(Direction::Ingress), Some(i)) => {
                 format!("{src}から、{i} の{dst}あてに{kind}あり{verdict}。")
             }
-            (Direction::Outbound, Some(i)) => {
+            (Some(Direction::Egress), Some(i)) => {
                 format!("{i} の{src}から、{dst}あてに{kind}あり{verdict}。")
             }
             (_, Some(i)) => format!("{i} で、{src}から、{dst}あてに{kind}あり{verdict}。"),

@@ -14,7 +14,7 @@
 mod explain;
 pub mod regions;
 
-pub use explain::{Direction, Endpoint, EndpointOwner, Explanation, Note, Protocol, Role};
+pub use explain::{Endpoint, EndpointOwner, Explanation, Note, Protocol, Role};
 use vpcflow_catalog::AwsRanges;
 
 use std::sync::Arc;

@@ -12,25 +12,8 @@ use ipnet::IpNet;
 use serde::Serialize;
 use std::net::IpAddr;
 
-/// Which way a packet crosses the interface.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Into the interface (inbound rules).
-    Ingress,
-    /// Out of the interface (outbound rules).
-    Egress,
-}
-
-impl Direction {
-    /// The other way.
-    pub fn reverse(self) -> Direction {
-        match self {
-            Direction::Ingress => Direction::Egress,
-            Direction::Egress => Direction::Ingress,
-        }
-    }
-}
+/// Which way a packet crosses the interface: the one direction of every crate (`vpcflow_record::Direction`).
+pub use vpcflow_record::Direction;
 
 /// One packet at one interface.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -45,9 +28,9 @@ pub struct Packet {
     pub dst: IpAddr,
     /// IANA protocol number.
     pub protocol: u8,
-    /// Source port (TCP/UDP; 0 otherwise).
+    /// Source port (0 for a protocol without ports).
     pub src_port: u16,
-    /// Destination port (TCP/UDP; 0 otherwise).
+    /// Destination port (0 for a protocol without ports).
     pub dst_port: u16,
     /// ICMP type and code, when known (flow logs do not record them).
     pub icmp: Option<(u8, u8)>,
@@ -331,7 +314,7 @@ impl VpcModel {
         let client_if = self.interface_by_addr(client).map(|i| i.id.clone());
         let server_if = self.interface_by_addr(server).map(|i| i.id.clone());
         let cport = client_port.unwrap_or(50000);
-        let ported = matches!(protocol, 6 | 17 | 132);
+        let ported = vpcflow_record::reading::has_ports(protocol);
         let (sp, cp) = if ported { (server_port, cport) } else { (0, 0) };
         let mut packets = Vec::new();
         let mut request = Vec::new();
@@ -796,7 +779,7 @@ fn missing(what: &str) -> Step {
 /// The ports of exactly this packet, for a fix that opens no more than needed.
 fn exact_ports(p: &Packet) -> PortSpec {
     match p.protocol {
-        6 | 17 | 132 => PortSpec::Ports {
+        n if rule_ports_apply(n) => PortSpec::Ports {
             from: p.dst_port,
             to: p.dst_port,
         },

@@ -26,5 +26,5 @@ pub use load::ConfigProblem;
 pub use model::{
     AclEntry, Interface, InternetGateway, NetworkAcl, Peer, PortSpec, PrefixList, Proto, Route,
     RouteDestination, RouteTable, RouteTarget, RouteTargetKind, SecurityGroup, SgRule, Subnet, Vpc,
-    VpcModel,
+    VpcModel, rule_ports_apply,
 };

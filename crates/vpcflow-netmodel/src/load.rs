@@ -628,7 +628,7 @@ fn sg_permission(ctx: &mut Ctx, perm: &Value, path: &str) -> Option<Vec<SgRule>>
             icmp_type: from.filter(|t| *t >= 0).map(|t| t as u8),
             code: to.filter(|c| *c >= 0).map(|c| c as u8),
         },
-        Proto::Number(6 | 17 | 132) => match (from, to) {
+        Proto::Number(n) if rule_ports_apply(n) => match (from, to) {
             (Some(f), Some(t))
                 if (0..=65535).contains(&f) && (0..=65535).contains(&t) && f <= t =>
             {
@@ -731,7 +731,7 @@ fn acl_entry(ctx: &mut Ctx, e: &Value, path: &str) -> Option<AclEntry> {
     };
     let net = cidr(ctx, &text, &format!("{path}.{key}"))?;
     let ports = match protocol {
-        Proto::Number(6 | 17) => match e.get("PortRange") {
+        Proto::Number(n) if rule_ports_apply(n) => match e.get("PortRange") {
             Some(range) => {
                 let rpath = format!("{path}.PortRange");
                 let from = opt_int(ctx, range, &rpath, "From").ok()?;

@@ -62,6 +62,13 @@ pub enum PortSpec {
     },
 }
 
+/// Whether AWS applies a rule's port range to `protocol`: TCP and UDP only. A security group rule for any other
+/// protocol (SCTP included) allows every port whatever range it names, and a network ACL rule for one has no range
+/// (EC2 API reference, `IpPermission.IpProtocol` and `NetworkAclEntry.PortRange`).
+pub fn rule_ports_apply(protocol: u8) -> bool {
+    matches!(protocol, 6 | 17)
+}
+
 impl PortSpec {
     /// Whether a packet with destination port `port` (TCP/UDP) or ICMP `icmp` is covered. An ICMP packet whose type
     /// is not known (flow logs do not record it) is covered only by a rule for every type.
@@ -69,7 +76,7 @@ impl PortSpec {
         match self {
             PortSpec::All => true,
             PortSpec::Ports { from, to } => {
-                !matches!(protocol, 6 | 17 | 132) || (from <= port && port <= to)
+                !rule_ports_apply(protocol) || (from <= port && port <= to)
             }
             PortSpec::Icmp { icmp_type, code } => {
                 if !matches!(protocol, 1 | 58) {

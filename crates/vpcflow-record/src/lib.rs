@@ -2,13 +2,15 @@
 //!
 //! Everything that knows what a flow log record *is* lives here, with no I/O: the catalogue of fields
 //! ([`Field`]), record layouts ([`Format`]), value checks and typed values ([`values`]), the parser from lines to
-//! Arrow batches with Athena's column names ([`BatchBuilder`]), the typed row view ([`Record`]) and the writer
-//! back to AWS's text form ([`text`]).
+//! Arrow batches with Athena's column names ([`BatchBuilder`]), the typed row view ([`Record`]), the writer
+//! back to AWS's text form ([`text`]), and the one [`reading`] of a flow every crate shares (which side is the
+//! interface, who initiated, which protocols have ports).
 
 pub mod fields;
 pub mod format;
 pub mod location;
 pub mod parse;
+pub mod reading;
 pub mod record;
 pub mod text;
 pub mod values;

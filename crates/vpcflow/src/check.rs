@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use vpcflow_diagnose::words;
 use vpcflow_netmodel::Proto;
+use vpcflow_record::reading::has_ports;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -67,7 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("--to {}: expected ADDR:PORT/PROTO", args.to))?;
     let port = match (port, protocol) {
         (Some(p), _) => p,
-        (None, 6 | 17 | 132) => bail!(
+        (None, p) if has_ports(p) => bail!(
             "--to {}: {proto_text} needs a port (ADDR:PORT/{proto_text})",
             args.to
         ),
@@ -79,7 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.output {
         Output::Text => {
             write!(out, "{}", words::check_text(&check, protocol, style.lang))?;
-            if client_port.is_none() && matches!(protocol, 6 | 17 | 132) {
+            if client_port.is_none() && has_ports(protocol) {
                 writeln!(
                     out,
                     "  {}",
