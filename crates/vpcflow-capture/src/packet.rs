@@ -22,7 +22,8 @@ pub struct PacketInfo {
     pub src_port: u16,
     /// TCP/UDP/SCTP destination port; 0 for protocols without ports.
     pub dst_port: u16,
-    /// The TCP flag bits AWS logs (FIN, SYN, RST, PSH, ACK, URG); 0 for other protocols.
+    /// The segment's TCP flag bits (FIN, SYN, RST, PSH, ACK, URG), which connection tracking needs; a record keeps
+    /// only those AWS logs ([`vpcflow_record::TcpFlags::logged`]). 0 for other protocols.
     pub tcp_flags: u8,
     /// The IP packet's length (IPv4 total length, IPv6 payload length + 40): what `bytes` adds up.
     pub len: u32,

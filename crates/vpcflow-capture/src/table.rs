@@ -2,9 +2,9 @@
 //!
 //! AWS aggregates each interface's traffic per 5-tuple over an aggregation interval (60 or 600 seconds) and
 //! writes one record per flow at the end of the interval: packets and bytes summed, first and last packet time,
-//! TCP flags OR-ed. This table does the same on interval boundaries aligned to the epoch. Time is the packets'
-//! own (a capture replays at any speed) or the caller's clock through [`FlowTable::advance`] (a live capture
-//! with idle interfaces).
+//! TCP flags OR-ed as AWS logs them (FIN, SYN, RST and SYN-ACK only: [`TcpFlags::logged`]). This table does the
+//! same on interval boundaries aligned to the epoch. Time is the packets' own (a capture replays at any speed) or
+//! the caller's clock through [`FlowTable::advance`] (a live capture with idle interfaces).
 //!
 //! Memory is bounded: the table holds at most `max_flows` flows. A packet of a new flow that does not fit is
 //! counted, not kept, and the interval's records for that interface end with a `SKIPDATA` record, as AWS
@@ -20,7 +20,7 @@ use arrow::record_batch::RecordBatch;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
-use vpcflow_record::{Action, Direction, Format, LogStatus};
+use vpcflow_record::{Action, Direction, Format, LogStatus, TcpFlags};
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
@@ -302,7 +302,7 @@ impl FlowTable {
             v.bytes += u64::from(p.len);
             v.first = v.first.min(p.ts);
             v.last = v.last.max(p.ts);
-            v.flags |= p.tcp_flags;
+            v.flags |= TcpFlags::logged(p.tcp_flags);
             if v.traffic_path.is_none() {
                 v.traffic_path = traffic_path;
             }
@@ -315,7 +315,7 @@ impl FlowTable {
                     bytes: u64::from(p.len),
                     first: p.ts,
                     last: p.ts,
-                    flags: p.tcp_flags,
+                    flags: TcpFlags::logged(p.tcp_flags),
                     seq: self.seq,
                     traffic_path,
                 },

@@ -67,3 +67,8 @@ fn exp4_ntp_reply_rejected_by_network_acl() {
 fn exp5_internet_gateway_route_removed() {
     check("exp5-internet-gateway-route-removed");
 }
+
+#[test]
+fn tcp_flags_of_short_and_long_conversations() {
+    check("tcp-flags");
+}

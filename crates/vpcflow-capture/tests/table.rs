@@ -308,9 +308,54 @@ fn packets_after_a_tcp_connection_closes_are_rejected() {
     t.packet(&pkt(3, web, 443, me, 40000, 6, 17, 52));
     let out = text(&t.finish());
     insta::assert_snapshot!(out, @r"
-    10.0.10.30 93.184.216.34 40000 443 4 19 ACCEPT
+    10.0.10.30 93.184.216.34 40000 443 4 3 ACCEPT
     93.184.216.34 10.0.10.30 443 40000 2 19 ACCEPT
-    93.184.216.34 10.0.10.30 443 40000 1 17 REJECT
+    93.184.216.34 10.0.10.30 443 40000 1 1 REJECT
+    ");
+}
+
+/// The segments of a TCP conversation from `me:40000` to `web:443`, the handshake at `open`, a data segment each
+/// way at every time in `data`, and the close at `close`.
+fn conversation(t: &mut FlowTable, open: i64, data: &[i64], close: i64) {
+    let (me, web) = ("10.0.10.30", "93.184.216.34");
+    t.packet(&pkt(open, me, 40000, web, 443, 6, 2, 60)); // SYN
+    t.packet(&pkt(open, web, 443, me, 40000, 6, 18, 60)); // SYN-ACK
+    t.packet(&pkt(open, me, 40000, web, 443, 6, 16, 52)); // ACK
+    for &ts in data {
+        t.packet(&pkt(ts, me, 40000, web, 443, 6, 24, 500)); // PSH-ACK
+        t.packet(&pkt(ts, web, 443, me, 40000, 6, 24 | 32, 1400)); // PSH-ACK-URG
+        t.packet(&pkt(ts, me, 40000, web, 443, 6, 16 | 64 | 128, 52)); // ACK with ECE and CWR
+    }
+    t.packet(&pkt(close, me, 40000, web, 443, 6, 17, 52)); // FIN-ACK
+    t.packet(&pkt(close, web, 443, me, 40000, 6, 17, 52));
+    t.packet(&pkt(close, me, 40000, web, 443, 6, 16, 52));
+}
+
+#[test]
+fn tcp_flags_of_a_short_conversation_are_3_and_19() {
+    // Opened and closed within one interval: AWS logs SYN and FIN (3) for the client, SYN-ACK and FIN (19) for the
+    // server; ACK alone, PSH, URG, ECE and CWR are never logged.
+    let mut t = exp2_table();
+    conversation(&mut t, 0, &[1, 2], 3);
+    insta::assert_snapshot!(text(&t.finish()), @r"
+    10.0.10.30 93.184.216.34 40000 443 8 3 ACCEPT
+    93.184.216.34 10.0.10.30 443 40000 4 19 ACCEPT
+    ");
+}
+
+#[test]
+fn tcp_flags_of_a_long_conversation_follow_its_intervals() {
+    // Open over three 600-second intervals: the handshake's flags in the first (2 and 18), none in the middle one
+    // (only data), FIN in the last.
+    let mut t = exp2_table();
+    conversation(&mut t, 0, &[100, 700, 1300], 1350);
+    insta::assert_snapshot!(text(&t.finish()), @r"
+    10.0.10.30 93.184.216.34 40000 443 4 2 ACCEPT
+    93.184.216.34 10.0.10.30 443 40000 2 18 ACCEPT
+    10.0.10.30 93.184.216.34 40000 443 2 0 ACCEPT
+    93.184.216.34 10.0.10.30 443 40000 1 0 ACCEPT
+    10.0.10.30 93.184.216.34 40000 443 4 1 ACCEPT
+    93.184.216.34 10.0.10.30 443 40000 2 1 ACCEPT
     ");
 }
 
@@ -331,9 +376,9 @@ fn crossing_fins_close_after_both_acks() {
     t.packet(&pkt(2, web, 443, me, 40000, 6, 17, 52));
     let out = text(&t.finish());
     insta::assert_snapshot!(out, @r"
-    10.0.10.30 93.184.216.34 40000 443 3 19 ACCEPT
+    10.0.10.30 93.184.216.34 40000 443 3 3 ACCEPT
     93.184.216.34 10.0.10.30 443 40000 3 19 ACCEPT
-    93.184.216.34 10.0.10.30 443 40000 1 17 REJECT
+    93.184.216.34 10.0.10.30 443 40000 1 1 REJECT
     ");
 }
 

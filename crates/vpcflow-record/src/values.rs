@@ -416,7 +416,7 @@ word_enum! {
     }
 }
 
-/// The TCP flags OR-ed over an aggregation interval.
+/// The TCP flags OR-ed over an aggregation interval (see [`TcpFlags::logged`] for which AWS writes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TcpFlags(pub u8);
 
@@ -462,6 +462,18 @@ impl TcpFlags {
     /// Whether `bit` is set.
     pub fn has(self, bit: u8) -> bool {
         self.0 & bit != 0
+    }
+
+    /// What one TCP segment with header flags `segment` adds to a record's `tcp-flags`, as AWS logs them: FIN,
+    /// SYN and RST as they are, ACK only as part of SYN-ACK (so the values are 1, 2, 4 and 18, OR-ed over the
+    /// interval), PSH, URG, ECE and CWR never. A short conversation is therefore 3 (SYN, FIN) on the client's
+    /// record and 19 (SYN-ACK, FIN) on the server's; a segment with only ACK or PSH adds nothing.
+    pub fn logged(segment: u8) -> u8 {
+        let mut out = segment & (Self::FIN | Self::SYN | Self::RST);
+        if segment & (Self::SYN | Self::ACK) == Self::SYN | Self::ACK {
+            out |= Self::ACK;
+        }
+        out
     }
 }
 
@@ -649,6 +661,21 @@ mod tests {
         assert_eq!(TcpFlags(19).names(), ["SYN", "ACK", "FIN"]);
         assert_eq!(TcpFlags(3).names(), ["SYN", "FIN"]);
         assert!(TcpFlags(0).names().is_empty());
+        // AWS's reduction of a segment's flags: SYN, SYN-ACK, FIN, RST; ACK alone, PSH and URG add nothing.
+        let logged = |flags: &[u8]| flags.iter().fold(0, |acc, f| acc | TcpFlags::logged(*f));
+        assert_eq!(
+            logged(&[2, 16, 24, 17, 16]),
+            3,
+            "client of a short conversation"
+        );
+        assert_eq!(logged(&[18, 24, 17]), 19, "server of a short conversation");
+        assert_eq!(
+            logged(&[16, 24, 16]),
+            0,
+            "the middle of a long conversation"
+        );
+        assert_eq!(logged(&[20]), 4, "RST-ACK");
+        assert_eq!(logged(&[0x40 | 0x80 | 32 | 8]), 0, "ECE, CWR, URG, PSH");
         assert_eq!(TcpFlags(64 | 4).names(), ["RST", "bit 64"]);
     }
 }
