@@ -189,6 +189,51 @@ pub enum Fix {
     },
 }
 
+/// A rule that would let the packet through but for one thing. People read these first: the intent was there,
+/// and the fix is usually to change that one thing rather than to add a rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum NearMiss {
+    /// A security group rule allows the protocol and port, but only from (inbound) or to (outbound) the members
+    /// of another security group, and the other end is not one of them. Two fixes: put the other end's interface
+    /// in the referenced group, or allow one of the groups it has.
+    GroupReference {
+        /// The group holding the rule.
+        group_id: String,
+        /// The rule.
+        rule: SgRule,
+        /// The group the rule references.
+        referenced: String,
+        /// The other end's interface, when it is in the configuration.
+        peer_interface: Option<String>,
+        /// The groups the other end's interface actually has, when it is in the configuration.
+        peer_groups: Option<Vec<String>>,
+    },
+    /// A security group rule allows the protocol and port, but only from (to) the ranges of a managed prefix
+    /// list, and the other end is in none of them. Two fixes: add the address to the list, or allow it directly.
+    PrefixList {
+        /// The group holding the rule.
+        group_id: String,
+        /// The rule.
+        rule: SgRule,
+        /// The prefix list.
+        prefix_list: String,
+        /// Its name (`com.amazonaws.us-east-1.s3`, `office`), when known.
+        name: Option<String>,
+    },
+    /// A network ACL rule that would allow the packet, numbered after the rule that denied it: rules are
+    /// evaluated lowest number first, so it never gets a say. Fixes: renumber it below the deny, or narrow the
+    /// deny.
+    ShadowedAllow {
+        /// The ACL.
+        acl_id: String,
+        /// The rule that would allow.
+        allow: AclEntry,
+        /// The rule that denied first.
+        deny: AclEntry,
+    },
+}
+
 /// One control's decision.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Step {
@@ -200,6 +245,9 @@ pub struct Step {
     /// For a denial: the smallest change that would allow the packet here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
+    /// For a denial: rules that would allow the packet but for one thing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub near_misses: Vec<NearMiss>,
 }
 
 /// The fate of one packet at one interface.
@@ -211,6 +259,12 @@ pub struct Verdict {
     pub certain: bool,
     /// The steps, in the order AWS applies them, up to the first denial.
     pub steps: Vec<Step>,
+    /// For a packet a flow-log record shows at the interface ([`VpcModel::evaluate_arrived`]): the step that
+    /// would have stopped it before it got there (no attached internet gateway, no public address). The record
+    /// proves it arrived, so the configuration (a snapshot) disagrees with the log; this step is not among
+    /// `steps` and the evaluation went on past it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contradicted: Option<Step>,
 }
 
 impl Verdict {
@@ -224,6 +278,7 @@ impl Verdict {
             allowed: !steps.iter().any(|s| s.outcome == StepOutcome::Deny),
             certain: !steps.iter().any(|s| s.outcome == StepOutcome::Unknown),
             steps,
+            contradicted: None,
         }
     }
 }
@@ -256,6 +311,19 @@ fn is_internet(addr: IpAddr) -> bool {
 impl VpcModel {
     /// Evaluates one packet at one interface, as AWS would, naming the rule (or missing rule) that decides.
     pub fn evaluate(&self, packet: &Packet) -> Verdict {
+        self.evaluate_at(packet, false)
+    }
+
+    /// Evaluates a packet that a flow-log record shows at the interface. A record means the packet reached the
+    /// interface's network ACL and security groups (ACCEPT and REJECT are their verdicts); a gateway that drops a
+    /// packet before the interface leaves no record there. So a way in that the configuration says is closed is a
+    /// disagreement between the snapshot and the log ([`Verdict::contradicted`]), not the decision, and the
+    /// network ACL and security groups are still evaluated to name the rule that decided.
+    pub fn evaluate_arrived(&self, packet: &Packet) -> Verdict {
+        self.evaluate_at(packet, true)
+    }
+
+    fn evaluate_at(&self, packet: &Packet, arrived: bool) -> Verdict {
         let Some(iface) = self.interfaces.get(&packet.interface) else {
             return Verdict::from_steps(vec![Step {
                 control: Control::Missing {
@@ -266,10 +334,12 @@ impl VpcModel {
                     },
                 },
                 outcome: StepOutcome::Unknown,
+                near_misses: Vec::new(),
                 fix: None,
             }]);
         };
         let mut steps = Vec::new();
+        let mut contradicted = None;
         let stop = |steps: &Vec<Step>| {
             steps
                 .last()
@@ -286,8 +356,12 @@ impl VpcModel {
                 }
             }
             Direction::Ingress => {
-                if let Some(step) = self.arrival_step(iface, packet) {
-                    steps.push(step);
+                match self.arrival_step(iface, packet) {
+                    Some(step) if arrived && step.outcome == StepOutcome::Deny => {
+                        contradicted = Some(step);
+                    }
+                    Some(step) => steps.push(step),
+                    None => {}
                 }
                 if !stop(&steps) {
                     steps.push(self.acl_step(iface, packet));
@@ -297,7 +371,10 @@ impl VpcModel {
                 }
             }
         }
-        Verdict::from_steps(steps)
+        Verdict {
+            contradicted,
+            ..Verdict::from_steps(steps)
+        }
     }
 
     /// Checks a conversation end to end: `client` (port `client_port`, or 50000 when not known) to `server` on
@@ -395,6 +472,7 @@ impl VpcModel {
                     unresolved: vec![],
                 },
                 outcome: StepOutcome::Allow,
+                near_misses: Vec::new(),
                 fix: None,
             };
         }
@@ -404,6 +482,7 @@ impl VpcModel {
                     what: "describe-security-groups".into(),
                 },
                 outcome: StepOutcome::Unknown,
+                near_misses: Vec::new(),
                 fix: None,
             };
         }
@@ -412,6 +491,7 @@ impl VpcModel {
             Direction::Egress => p.dst,
         };
         let mut unresolved = Vec::new();
+        let mut near_misses = Vec::new();
         for gid in &iface.groups {
             let Some(group) = self.security_groups.get(gid) else {
                 unresolved.push(format!("{gid} (not in the configuration)"));
@@ -454,10 +534,11 @@ impl VpcModel {
                                 unresolved: vec![],
                             },
                             outcome: StepOutcome::Allow,
+                            near_misses: Vec::new(),
                             fix: None,
                         };
                     }
-                    Some(false) => {}
+                    Some(false) => near_misses.extend(self.near_miss(gid, rule, peer)),
                     None => unresolved.push(format!("{gid}: rule for {}", rule.peer)),
                 }
             }
@@ -482,7 +563,33 @@ impl VpcModel {
                 stateful: false,
                 unresolved,
             },
+            near_misses,
             fix,
+        }
+    }
+
+    /// The near miss of a security group rule that matches the packet's protocol and port but not its other end:
+    /// only references to another group or to a prefix list (a range rule that leaves the address out is a
+    /// different intent, not a near miss).
+    fn near_miss(&self, group_id: &str, rule: &SgRule, peer: IpAddr) -> Option<NearMiss> {
+        match &rule.peer {
+            Peer::Cidr(_) => None,
+            Peer::SecurityGroup(other) => {
+                let peer_interface = self.interface_by_addr(peer);
+                Some(NearMiss::GroupReference {
+                    group_id: group_id.to_string(),
+                    rule: rule.clone(),
+                    referenced: other.clone(),
+                    peer_interface: peer_interface.map(|i| i.id.clone()),
+                    peer_groups: peer_interface.map(|i| i.groups.clone()),
+                })
+            }
+            Peer::PrefixList(pl) => Some(NearMiss::PrefixList {
+                group_id: group_id.to_string(),
+                rule: rule.clone(),
+                prefix_list: pl.clone(),
+                name: self.prefix_lists.get(pl).and_then(|l| l.name.clone()),
+            }),
         }
     }
 
@@ -507,6 +614,7 @@ impl VpcModel {
                     same_subnet: true,
                 },
                 outcome: StepOutcome::NotApplicable,
+                near_misses: Vec::new(),
                 fix: None,
             };
         }
@@ -517,24 +625,30 @@ impl VpcModel {
             return missing(&format!("the network ACL of {subnet}"));
         };
         let egress = direction == Direction::Egress;
-        let rule = acl
-            .entries
-            .iter()
-            .filter(|e| e.egress == egress)
-            .find(|e| {
-                e.protocol.matches(p.protocol)
-                    && e.cidr.contains(&peer)
-                    && e.ports.matches(p.protocol, p.dst_port, p.icmp)
+        let mut matching = acl.entries.iter().filter(|e| {
+            e.egress == egress
+                && e.protocol.matches(p.protocol)
+                && e.cidr.contains(&peer)
+                && e.ports.matches(p.protocol, p.dst_port, p.icmp)
+        });
+        let first = matching.next();
+        // The first allow after a deny: the rule the owner meant to apply, numbered too late.
+        let shadowed = first.filter(|r| !r.allow).and_then(|deny| {
+            let allow = matching.find(|e| e.allow)?;
+            Some(NearMiss::ShadowedAllow {
+                acl_id: acl.id.clone(),
+                allow: allow.clone(),
+                deny: deny.clone(),
             })
-            .cloned()
-            .unwrap_or(AclEntry {
-                rule_number: AclEntry::STAR,
-                protocol: Proto::All,
-                allow: false,
-                egress,
-                cidr: host_net(peer),
-                ports: PortSpec::All,
-            });
+        });
+        let rule = first.cloned().unwrap_or(AclEntry {
+            rule_number: AclEntry::STAR,
+            protocol: Proto::All,
+            allow: false,
+            egress,
+            cidr: host_net(peer),
+            ports: PortSpec::All,
+        });
         let outcome = match (rule.allow, acl.unreadable_rules) {
             (true, _) => StepOutcome::Allow,
             (false, 0) => StepOutcome::Deny,
@@ -563,6 +677,7 @@ impl VpcModel {
                 same_subnet: false,
             },
             outcome,
+            near_misses: shadowed.into_iter().collect(),
             fix,
         }
     }
@@ -630,6 +745,7 @@ impl VpcModel {
                 } else {
                     StepOutcome::Deny
                 },
+                near_misses: Vec::new(),
                 fix: Some(Fix::AddRoute {
                     table_id: table.id.clone(),
                     destination,
@@ -638,14 +754,30 @@ impl VpcModel {
             };
         };
         if !route.active {
-            return Step {
-                control,
-                outcome: StepOutcome::Deny,
-                fix: Some(Fix::ReplaceBlackholeRoute {
+            // A route to an internet gateway that still exists but was detached turns blackhole: attaching it
+            // again is the fix, not a new target.
+            let detached_gateway = route.target.kind == RouteTargetKind::InternetGateway
+                && self
+                    .internet_gateways
+                    .get(&route.target.id)
+                    .is_some_and(|g| !g.attached_to(&vpc));
+            let fix = if detached_gateway {
+                Fix::AttachInternetGateway {
+                    gateway_id: Some(route.target.id.clone()),
+                    vpc_id: vpc,
+                }
+            } else {
+                Fix::ReplaceBlackholeRoute {
                     table_id: table.id.clone(),
                     destination: route.destination.to_string(),
                     old_target: route.target.id.clone(),
-                }),
+                }
+            };
+            return Step {
+                control,
+                outcome: StepOutcome::Deny,
+                near_misses: Vec::new(),
+                fix: Some(fix),
             };
         }
         if route.target.kind == RouteTargetKind::InternetGateway {
@@ -671,6 +803,7 @@ impl VpcModel {
                 return Step {
                     control,
                     outcome: StepOutcome::Deny,
+                    near_misses: Vec::new(),
                     fix: Some(Fix::AttachInternetGateway {
                         gateway_id: Some(route.target.id.clone()),
                         vpc_id: vpc,
@@ -681,6 +814,7 @@ impl VpcModel {
                 return Step {
                     control,
                     outcome: StepOutcome::Deny,
+                    near_misses: Vec::new(),
                     fix: Some(Fix::AssociatePublicAddress {
                         interface_id: iface.id.clone(),
                     }),
@@ -690,6 +824,7 @@ impl VpcModel {
                 return Step {
                     control,
                     outcome: StepOutcome::Unknown,
+                    near_misses: Vec::new(),
                     fix: None,
                 };
             }
@@ -697,6 +832,7 @@ impl VpcModel {
         Step {
             control,
             outcome: StepOutcome::Allow,
+            near_misses: Vec::new(),
             fix: None,
         }
     }
@@ -761,6 +897,7 @@ impl VpcModel {
         Some(Step {
             control,
             outcome,
+            near_misses: Vec::new(),
             fix,
         })
     }
@@ -772,6 +909,7 @@ fn missing(what: &str) -> Step {
             what: what.to_string(),
         },
         outcome: StepOutcome::Unknown,
+        near_misses: Vec::new(),
         fix: None,
     }
 }

@@ -21,7 +21,9 @@ mod load;
 mod model;
 
 pub use conntrack::ConnTracker;
-pub use eval::{Control, Direction, Fix, Packet, PathCheck, Step, StepOutcome, Verdict, icmp_echo};
+pub use eval::{
+    Control, Direction, Fix, NearMiss, Packet, PathCheck, Step, StepOutcome, Verdict, icmp_echo,
+};
 pub use load::ConfigProblem;
 pub use model::{
     AclEntry, Interface, InternetGateway, NetworkAcl, Peer, PortSpec, PrefixList, Proto, Route,

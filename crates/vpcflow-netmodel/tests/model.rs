@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 use vpcflow_netmodel::{
-    ConnTracker, Control, Direction, Fix, Packet, PortSpec, StepOutcome, VpcModel,
+    ConnTracker, Control, Direction, Fix, NearMiss, Packet, PortSpec, StepOutcome, VpcModel,
 };
 
 const ENIS: &str = r#"{"NetworkInterfaces": [
@@ -16,7 +16,9 @@ const ENIS: &str = r#"{"NetworkInterfaces": [
   {"NetworkInterfaceId": "eni-app", "SubnetId": "subnet-b", "VpcId": "vpc-1", "PrivateIpAddress": "10.0.2.20",
    "Groups": [{"GroupId": "sg-app"}], "InterfaceType": "interface"},
   {"NetworkInterfaceId": "eni-peer", "SubnetId": "subnet-a", "VpcId": "vpc-1", "PrivateIpAddress": "10.0.1.30",
-   "Groups": [{"GroupId": "sg-app"}]}
+   "Groups": [{"GroupId": "sg-app"}]},
+  {"NetworkInterfaceId": "eni-db", "SubnetId": "subnet-b", "VpcId": "vpc-1", "PrivateIpAddress": "10.0.2.40",
+   "Groups": [{"GroupId": "sg-db"}, {"GroupId": "sg-admin"}]}
 ]}"#;
 
 const SGS: &str = r#"{"SecurityGroups": [
@@ -389,6 +391,164 @@ fn connection_tracking_allows_replies_only_after_an_allowed_request() {
     assert_eq!(t.len(), 1);
     t.expire(101 + 432_001);
     assert!(t.is_empty());
+}
+
+#[test]
+fn near_misses_name_the_reference_the_source_is_not_in_and_the_allow_numbered_too_late() {
+    let m = model();
+    use Direction::Ingress as In;
+    // sg-web allows 8000-8100 only from sg-app; eni-db has sg-db and sg-admin.
+    let v = m.evaluate(&pkt(
+        "eni-web",
+        In,
+        "10.0.2.40",
+        40000,
+        "10.0.1.10",
+        8080,
+        6,
+    ));
+    let step = v.decided_by().unwrap();
+    assert!(matches!(step.control, Control::SecurityGroup { .. }));
+    let [
+        NearMiss::GroupReference {
+            group_id,
+            rule,
+            referenced,
+            peer_interface,
+            peer_groups,
+        },
+    ] = &step.near_misses[..]
+    else {
+        panic!("{step:#?}")
+    };
+    assert_eq!(
+        (group_id.as_str(), referenced.as_str()),
+        ("sg-web", "sg-app")
+    );
+    assert_eq!(
+        rule.ports,
+        PortSpec::Ports {
+            from: 8000,
+            to: 8100
+        }
+    );
+    assert_eq!(peer_interface.as_deref(), Some("eni-db"));
+    assert_eq!(
+        peer_groups.as_deref(),
+        Some(&["sg-db".to_string(), "sg-admin".to_string()][..])
+    );
+    // 5432 only from the office prefix list, which 203.0.113.9 is not in.
+    let v = m.evaluate(&pkt(
+        "eni-web",
+        In,
+        "203.0.113.9",
+        40000,
+        "10.0.1.10",
+        5432,
+        6,
+    ));
+    let step = v.decided_by().unwrap();
+    assert!(
+        matches!(&step.near_misses[..], [NearMiss::PrefixList { group_id, prefix_list, .. }] if group_id == "sg-web" && prefix_list == "pl-0office"),
+        "{step:#?}"
+    );
+    // A range rule that leaves the source out is another intent, not a near miss: SSH only from the bastion.
+    let v = m.evaluate(&pkt(
+        "eni-web",
+        In,
+        "203.0.113.9",
+        40000,
+        "10.0.1.10",
+        22,
+        6,
+    ));
+    assert!(v.decided_by().unwrap().near_misses.is_empty());
+    // Network ACL rule 90 denies 192.0.2.0/24 before rule 100 would allow HTTPS from anywhere.
+    let v = m.evaluate(&pkt("eni-web", In, "192.0.2.7", 40000, "10.0.1.10", 443, 6));
+    let step = v.decided_by().unwrap();
+    assert!(
+        matches!(&step.near_misses[..], [NearMiss::ShadowedAllow { acl_id, allow, deny }] if acl_id == "acl-a" && allow.rule_number == 100 && deny.rule_number == 90),
+        "{step:#?}"
+    );
+    // The final `*` deny shadows nothing, and an allow has no near misses.
+    let v = m.evaluate(&pkt(
+        "eni-web",
+        In,
+        "203.0.113.9",
+        40000,
+        "10.0.1.10",
+        25,
+        6,
+    ));
+    assert!(
+        matches!(&v.decided_by().unwrap().control, Control::NetworkAcl { rule: Some(r), .. } if r.is_star())
+    );
+    assert!(v.decided_by().unwrap().near_misses.is_empty());
+    let v = m.evaluate(&pkt(
+        "eni-web",
+        In,
+        "203.0.113.9",
+        40000,
+        "10.0.1.10",
+        443,
+        6,
+    ));
+    assert!(v.allowed && v.steps.iter().all(|s| s.near_misses.is_empty()));
+}
+
+#[test]
+fn a_packet_a_record_shows_at_the_interface_arrived_whatever_the_configuration_says() {
+    let m = model();
+    // eni-app has no public address, so the configuration says HTTPS from the internet cannot reach it. A record
+    // of it on eni-app says it did: the snapshot disagrees, and the ACL and groups are evaluated all the same.
+    let p = pkt(
+        "eni-app",
+        Direction::Ingress,
+        "203.0.113.5",
+        50000,
+        "10.0.2.20",
+        443,
+        6,
+    );
+    assert!(matches!(
+        m.evaluate(&p).decided_by().unwrap().control,
+        Control::InternetGateway { .. }
+    ));
+    let v = m.evaluate_arrived(&p);
+    let contradicted = v.contradicted.as_ref().expect("the way in is contradicted");
+    assert!(matches!(
+        contradicted.control,
+        Control::InternetGateway {
+            public_address: false,
+            attached: true,
+            ..
+        }
+    ));
+    assert!(
+        matches!(&contradicted.fix, Some(Fix::AssociatePublicAddress { interface_id }) if interface_id == "eni-app")
+    );
+    let kinds: Vec<&str> = v
+        .steps
+        .iter()
+        .map(|s| match s.control {
+            Control::NetworkAcl { .. } => "acl",
+            Control::SecurityGroup { .. } => "sg",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["acl", "sg"], "{v:#?}");
+    // From inside the VPC, or when the way in is open, nothing is contradicted.
+    let p = pkt(
+        "eni-web",
+        Direction::Ingress,
+        "203.0.113.5",
+        50000,
+        "10.0.1.10",
+        443,
+        6,
+    );
+    assert_eq!(m.evaluate_arrived(&p), m.evaluate(&p));
+    assert!(m.evaluate_arrived(&p).contradicted.is_none());
 }
 
 #[test]
