@@ -6,15 +6,14 @@
 //! directions, across aggregation intervals and across NAT and transit gateway interfaces) and decides who
 //! initiated; [`diagnose`] gives, for each rejected connection, the expert's reading of the records with its
 //! certainty and the data that would settle it, and, given a [`vpcflow_netmodel::VpcModel`], the control and rule
-//! that did it and the smallest change that would allow it. [`words`] says all of it in English or Japanese.
+//! that did it and the smallest change that would allow it. These are facts; `vpcflow-explain` says them in English
+//! or Japanese.
 
 pub mod connections;
 mod diagnose;
-pub mod words;
 
 pub use connections::{Basis, Connection, Conversations, Endpoint, Flow, Initiator, Leg, Verdict};
 pub use diagnose::{
     Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, Reason, Which, diagnose,
 };
 pub use vpcflow_record::reading::Confidence;
-pub use words::Style;

@@ -13,9 +13,11 @@
 
 mod explain;
 pub mod regions;
+pub mod words;
 
 pub use explain::{Endpoint, EndpointOwner, Explanation, Note, Protocol, Role};
 use vpcflow_catalog::AwsRanges;
+pub use words::Style;
 
 use std::sync::Arc;
 

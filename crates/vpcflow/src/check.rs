@@ -7,7 +7,7 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vpcflow_diagnose::words;
+use vpcflow_explain::words;
 use vpcflow_netmodel::Proto;
 use vpcflow_record::reading::has_ports;
 

@@ -4,8 +4,8 @@ use crate::inputs::{InputArgs, Outcome, read};
 use anyhow::Context;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
-use vpcflow_diagnose::{Conversations, Flow, Style};
-use vpcflow_explain::Lang;
+use vpcflow_diagnose::{Conversations, Flow};
+use vpcflow_explain::{Lang, Style};
 use vpcflow_record::Record;
 
 #[derive(clap::Args, Debug)]
@@ -78,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Output::Text => write!(
             out,
             "{}",
-            vpcflow_diagnose::words::conversations_text(&conv, &style)
+            vpcflow_explain::words::conversations_text(&conv, &style)
         )?,
         Output::Json => {
             serde_json::to_writer_pretty(&mut out, &conv)?;

@@ -7,7 +7,8 @@ use anyhow::Context;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vpcflow_diagnose::{Conversations, diagnose, words};
+use vpcflow_diagnose::{Conversations, diagnose};
+use vpcflow_explain::words;
 use vpcflow_netmodel::VpcModel;
 
 #[derive(clap::Args, Debug)]

@@ -1,14 +1,16 @@
-//! The words: connections, findings, configuration steps and fixes, in English and Japanese.
+//! The words for connections, findings, configuration steps and fixes, in English and Japanese.
 //!
 //! Kept apart from the reasoning so that the CLI, JSON output and a later web view say the same thing, and so
 //! that a change of wording never changes a conclusion.
 
-use crate::connections::{Basis, Connection, Conversations, Endpoint, Flow, Verdict};
-use crate::diagnose::{Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, Reason, Which};
+use crate::Lang;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 use vpcflow_catalog::protocols;
-use vpcflow_explain::Lang;
+use vpcflow_diagnose::{
+    Agreement, Basis, Cause, ConfigFinding, Connection, Conversations, Diagnosis, Endpoint,
+    Finding, Flow, Needed, Reason, Verdict, Which,
+};
 use vpcflow_netmodel::{
     AclEntry, Control, Direction, Fix, Packet, PathCheck, PortSpec, Proto, Step, StepOutcome,
 };

@@ -1,0 +1,91 @@
+//! The seed scenarios in words: each scenario's connections, its diagnosis from the records alone and its diagnosis
+//! against the configuration, in English and Japanese, checked against reviewed snapshots. (The conclusions
+//! themselves are checked as data in `vpcflow-diagnose`'s tests, over the same fixtures.)
+
+use std::path::{Path, PathBuf};
+use vpcflow_diagnose::{Conversations, Flow, diagnose};
+use vpcflow_explain::{Lang, Style, words};
+use vpcflow_netmodel::VpcModel;
+use vpcflow_record::Record;
+use vpcflow_source::{Input, Item, ReadOptions, read_all};
+
+fn dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../vpcflow-diagnose/tests/data")
+        .join(name)
+}
+
+/// The records of a scenario, located as `name/flows.log:LINE` so that snapshots do not depend on the checkout.
+fn flows(name: &str) -> Conversations {
+    let path = dir(name).join("flows.log");
+    let mut out = Vec::new();
+    read_all(
+        &[Input::Path(path.clone())],
+        &ReadOptions::default(),
+        1,
+        &mut |item| {
+            match item {
+                Item::Batch(b) => {
+                    for row in 0..b.data.num_rows() {
+                        let rec = Record::from_batch(&b.data, row, b.source.format.as_ref());
+                        let loc = b
+                            .location(row)
+                            .replace(&path.display().to_string(), &format!("{name}/flows.log"));
+                        out.extend(Flow::from_record(&rec, &loc));
+                    }
+                }
+                Item::Problem(p) => panic!("{p}"),
+                Item::Done(_) => {}
+            }
+            true
+        },
+    );
+    Conversations::build(out)
+}
+
+fn style(lang: Lang) -> Style {
+    Style {
+        lang,
+        tz: jiff::tz::TimeZone::get("Asia/Tokyo").unwrap(),
+    }
+}
+
+fn scenario(name: &str) {
+    let conv = flows(name);
+    let logs = diagnose(&conv, None);
+    let model = VpcModel::load(&dir(name).join("vpc")).unwrap();
+    assert!(model.problems.is_empty(), "{:?}", model.problems);
+    let config = diagnose(&conv, Some(&model));
+    for (lang, suffix) in [(Lang::En, "en"), (Lang::Ja, "ja")] {
+        let text = format!(
+            "== conversations ==\n{}\n== diagnosis from the logs ==\n{}\n== diagnosis with the configuration ==\n{}",
+            words::conversations_text(&conv, &style(lang)),
+            words::diagnoses_text(&conv, &logs, &style(lang)),
+            words::diagnoses_text(&conv, &config, &style(lang)),
+        );
+        insta::assert_snapshot!(format!("{name}-{suffix}"), text);
+    }
+}
+
+macro_rules! scenarios {
+    ($($test:ident => $name:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                scenario($name);
+            }
+        )*
+    };
+}
+
+scenarios! {
+    exp1_no_inbound_security_group_rule => "exp1-no-inbound-sg-rule",
+    exp2_http_allowed => "exp2-http-allowed",
+    exp3_ntp_reply_blocked_by_the_acl => "exp3-ntp-reply-blocked-by-acl",
+    exp4_all_inbound_denied_by_the_acl => "exp4-all-inbound-denied-by-acl",
+    exp5_internet_gateway_route_removed => "exp5-igw-route-removed",
+    exp5b_internet_gateway_detached => "exp5b-igw-detached",
+    ping_reply_blocked_by_the_acl => "ping-reply-blocked-by-acl",
+    ping_allowed_both_ways => "ping-allowed",
+    ping_rejected_by_the_security_group => "ping-sg-denies",
+}
