@@ -1,4 +1,5 @@
-//! Producing flow logs: packets into a flow table into records, and records from a modelled VPC.
+//! Producing flow logs: packets into a flow table into records, records from a modelled VPC, and synthetic
+//! logs at scale.
 //!
 //! Two doors lead to the same records. Packets, from a pcap/pcapng file ([`pcap::PcapSource`]) or a live Linux
 //! interface ([`live`]), are decoded to what a flow log can see ([`PacketInfo`]) and aggregated per interface,
@@ -6,7 +7,8 @@
 //! ([`ModelVerdicts`]). A traffic scenario ([`simulate`]) replays who talks to whom through a modelled VPC,
 //! interface by interface (NAT gateways included), into the same table. Either way the output is Arrow
 //! `RecordBatch`es in the format's schema (Athena's column names), which the CLI prints and the delivery crate
-//! writes to S3 or CloudWatch Logs.
+//! writes to S3 or CloudWatch Logs. A third door, [`synth`], makes a large account's worth of plausible traffic
+//! for benchmarks, written straight to AWS's S3 layout as fast as the disk takes it.
 
 pub mod interfaces;
 pub mod live;
@@ -14,6 +16,7 @@ pub mod packet;
 pub mod pcap;
 pub mod records;
 pub mod simulate;
+pub mod synth;
 pub mod table;
 pub mod verdict;
 

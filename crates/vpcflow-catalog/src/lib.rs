@@ -1,6 +1,6 @@
 //! The reference facts that reading a flow log needs, in one place: [`protocols`] (the full IANA protocol
-//! registry), [`services`] (well-known ports and the ephemeral range) and [`ranges`] (AWS's published address
-//! ranges, with a snapshot built in).
+//! registry), [`services`] (well-known ports and the ephemeral range), [`ranges`] (AWS's published address
+//! ranges, with a snapshot built in) and [`s3_layout`] (the keys AWS delivers objects under, read and written).
 //!
 //! These are facts, not words: the narratives (`vpcflow-explain`), the query engine's functions and the diagnosis
 //! all look names up here, so none of them depends on another's prose. Fetching newer data over HTTPS is behind
@@ -8,6 +8,7 @@
 
 pub mod protocols;
 pub mod ranges;
+pub mod s3_layout;
 pub mod services;
 
 pub use ranges::{AwsRanges, Owner};

@@ -17,87 +17,8 @@ use parquet::file::properties::WriterProperties;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
+use vpcflow_catalog::s3_layout::{Extension, ObjectKey, ObjectName, WINDOW_SECONDS, window_of};
 use vpcflow_record::{Field, Format};
-
-/// AWS's delivery interval.
-const WINDOW_SECONDS: i64 = 300;
-
-/// Key prefixes AWS offers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Layout {
-    /// `AWSLogs/{account}/vpcflowlogs/{region}/{yyyy}/{mm}/{dd}/`.
-    #[default]
-    Default,
-    /// The default plus `{HH}/`.
-    Hourly,
-    /// `AWSLogs/aws-account-id=…/aws-service=vpcflowlogs/aws-region=…/year=…/month=…/day=…/`.
-    Hive,
-    /// Hive-compatible plus `hour=…/`.
-    HiveHourly,
-}
-
-impl Layout {
-    /// Reads `default`, `hourly`, `hive` or `hive-hourly`.
-    pub fn parse(text: &str) -> Option<Layout> {
-        Some(match text {
-            "default" => Layout::Default,
-            "hourly" => Layout::Hourly,
-            "hive" => Layout::Hive,
-            "hive-hourly" | "hive,hourly" => Layout::HiveHourly,
-            _ => return None,
-        })
-    }
-
-    /// The key of an object, below the destination's prefix.
-    fn key(self, account: &str, region: &str, window: i64, name: &str) -> String {
-        let t = Civil::of(window);
-        let (y, m, d, h) = (t.year, t.month, t.day, t.hour);
-        match self {
-            Layout::Default => {
-                format!("AWSLogs/{account}/vpcflowlogs/{region}/{y:04}/{m:02}/{d:02}/{name}")
-            }
-            Layout::Hourly => {
-                format!("AWSLogs/{account}/vpcflowlogs/{region}/{y:04}/{m:02}/{d:02}/{h:02}/{name}")
-            }
-            Layout::Hive => format!(
-                "AWSLogs/aws-account-id={account}/aws-service=vpcflowlogs/aws-region={region}/year={y:04}/month={m:02}/day={d:02}/{name}"
-            ),
-            Layout::HiveHourly => format!(
-                "AWSLogs/aws-account-id={account}/aws-service=vpcflowlogs/aws-region={region}/year={y:04}/month={m:02}/day={d:02}/hour={h:02}/{name}"
-            ),
-        }
-    }
-}
-
-/// UTC calendar parts of a Unix time.
-struct Civil {
-    year: i16,
-    month: i8,
-    day: i8,
-    hour: i8,
-    minute: i8,
-}
-
-impl Civil {
-    fn of(seconds: i64) -> Civil {
-        let ts = jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-        Civil {
-            year: dt.year(),
-            month: dt.month(),
-            day: dt.day(),
-            hour: dt.hour(),
-            minute: dt.minute(),
-        }
-    }
-}
-
-/// The start (Unix seconds) of the 5-minute window an object with this record falls in: the window of its end
-/// time, else of its start time.
-pub fn object_window(start: Option<i64>, end: Option<i64>) -> i64 {
-    let t = end.or(start).unwrap_or(0);
-    t - t.rem_euclid(WINDOW_SECONDS)
-}
 
 /// The Arrow schema of AWS's Parquet objects for `format`: version, ports, protocol, tcp-flags and traffic-path
 /// as int32, packets, bytes, start and end as int64, every other field a string. Transit gateway formats keep
@@ -205,7 +126,7 @@ impl Objects {
                 _ => self.fallback_region.clone(),
             };
             let int = |col| int_at(col, row);
-            let window = object_window(int(starts), int(ends));
+            let window = window_of(int(starts), int(ends));
             self.newest_window = self.newest_window.max(window);
             let key = GroupKey {
                 account,
@@ -293,30 +214,26 @@ impl Objects {
         let (body, extension) = if self.opts.parquet {
             let body = parquet_object(&group)?;
             crc.update(&body);
-            (body, "log.parquet")
+            (body, Extension::Parquet)
         } else {
             crc.update(group.format.header_line().as_bytes());
             crc.update(&group.lines);
-            (gzip_object(&group), "log.gz")
+            (gzip_object(&group), Extension::Gzip)
         };
-        let t = Civil::of(key.window);
-        let name = format!(
-            "{}_vpcflowlogs_{}_{}_{:04}{:02}{:02}T{:02}{:02}Z_{:08x}.{extension}",
-            key.account,
-            key.region,
-            self.opts.flow_log_id,
-            t.year,
-            t.month,
-            t.day,
-            t.hour,
-            t.minute,
-            crc.sum()
-        );
+        let key = ObjectKey {
+            prefix: String::new(),
+            layout: self.opts.layout,
+            name: ObjectName {
+                account: key.account.clone(),
+                region: key.region.clone(),
+                flow_log_id: self.opts.flow_log_id.clone(),
+                window: key.window,
+                hash: format!("{:08x}", crc.sum()),
+                extension,
+            },
+        };
         self.ready.push(Object {
-            key: self
-                .opts
-                .layout
-                .key(&key.account, &key.region, key.window, &name),
+            key: key.to_string(),
             body,
             records: group.records,
         });
@@ -402,37 +319,6 @@ fn parquet_object(group: &Group) -> Result<Vec<u8>, DeliverError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn windows_follow_the_end_time() {
-        // 16:24:59 ends in the 16:20 window, 16:25:00 in the next.
-        let t1620 = 1_529_511_600; // 2018-06-20T16:20:00Z
-        assert_eq!(object_window(Some(0), Some(t1620 + 299)), t1620);
-        assert_eq!(object_window(Some(0), Some(t1620 + 300)), t1620 + 300);
-        assert_eq!(object_window(Some(t1620 + 5), None), t1620);
-        assert_eq!(object_window(None, None), 0);
-    }
-
-    #[test]
-    fn keys_in_every_layout() {
-        let w = 1_529_511_600;
-        assert_eq!(
-            Layout::Default.key("123456789012", "us-east-1", w, "n"),
-            "AWSLogs/123456789012/vpcflowlogs/us-east-1/2018/06/20/n"
-        );
-        assert_eq!(
-            Layout::Hourly.key("123456789012", "us-east-1", w, "n"),
-            "AWSLogs/123456789012/vpcflowlogs/us-east-1/2018/06/20/16/n"
-        );
-        assert_eq!(
-            Layout::Hive.key("123456789012", "us-east-1", w, "n"),
-            "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2018/month=06/day=20/n"
-        );
-        assert_eq!(
-            Layout::HiveHourly.key("123456789012", "us-east-1", w, "n"),
-            "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2018/month=06/day=20/hour=16/n"
-        );
-    }
 
     #[test]
     fn parquet_types_are_aws_types() {

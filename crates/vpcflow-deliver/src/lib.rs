@@ -77,12 +77,14 @@ mod spool;
 pub use aws::{AwsSettings, sdk_config};
 pub use dir::DirLayout;
 pub use error::DeliverError;
-pub use layout::{Layout, aws_parquet_schema, object_window};
+pub use layout::aws_parquet_schema;
 pub use logs::{
     Event, LogsDelivery, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_BATCH_SPAN_MS, batches,
 };
 pub use s3::S3Delivery;
 pub use spool::default_spool_dir;
+/// The key layouts, from the catalogue where keys are also read.
+pub use vpcflow_catalog::s3_layout::Layout;
 
 use arrow::record_batch::RecordBatch;
 use std::path::PathBuf;

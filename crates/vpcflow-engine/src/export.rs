@@ -35,6 +35,7 @@ use parquet::file::properties::WriterProperties;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use vpcflow_catalog::s3_layout::{Layout, Partitions};
 use vpcflow_record::{Field, Kind};
 
 /// Writers a partition keeps open at once.
@@ -243,7 +244,7 @@ impl Sink {
                     let (_, w) = self.open.remove(0);
                     w.close(&self.sort_by)?;
                 }
-                let dir = self.out_dir.join("AWSLogs").join(key);
+                let dir = self.out_dir.join(key);
                 std::fs::create_dir_all(&dir)
                     .map_err(|e| DataFusionError::External(Box::new(e)))?;
                 let path = dir.join(format!(
@@ -365,7 +366,7 @@ fn sorted_order(batches: &[RecordBatch], sort_by: &[usize]) -> Result<Vec<(usize
     Ok(rows)
 }
 
-/// Per row, the Hive key path it belongs under. Columns `n..n + 6` of `batch` are the input's key columns
+/// Per row, the Hive-compatible folders it belongs under (`AWSLogs/…/hour=…/`). Columns `n..n + 6` of `batch` are the input's key columns
 /// (account, region, year, month, day, hour).
 fn partition_keys(batch: &RecordBatch, fields: &[Field], n: usize) -> Result<Vec<String>> {
     let key = |i: usize| -> Result<StringArray> {
@@ -399,22 +400,24 @@ fn partition_keys(batch: &RecordBatch, fields: &[Field], n: usize) -> Result<Vec
     };
     let mut out = Vec::with_capacity(batch.num_rows());
     for row in 0..batch.num_rows() {
-        let account = value(&k_account, row)
-            .or_else(|| text(&account, row))
-            .unwrap_or_else(|| "unknown".to_string());
-        let region = value(&k_region, row)
-            .or_else(|| text(&region, row))
-            .unwrap_or_else(|| "unknown".to_string());
+        let account = value(&k_account, row).or_else(|| text(&account, row));
+        let region = value(&k_region, row).or_else(|| text(&region, row));
         let from_key = match (
             value(&k_year, row),
             value(&k_month, row),
             value(&k_day, row),
             value(&k_hour, row),
         ) {
-            (Some(y), Some(m), Some(d), Some(h)) => Some((y, m, d, h)),
+            (Some(y), Some(m), Some(d), Some(h)) => Some(Partitions {
+                year: Some(y),
+                month: Some(m),
+                day: Some(d),
+                hour: Some(h),
+                ..Partitions::default()
+            }),
             _ => None,
         };
-        let from_end = || -> Option<(String, String, String, String)> {
+        let from_end = || -> Option<Partitions> {
             let end = end.as_ref()?;
             if end.is_null(row) {
                 return None;
@@ -425,28 +428,26 @@ fn partition_keys(batch: &RecordBatch, fields: &[Field], n: usize) -> Result<Vec
             } else {
                 secs
             };
-            let t = jiff::Timestamp::from_second(secs)
-                .ok()?
-                .to_zoned(jiff::tz::TimeZone::UTC);
-            Some((
-                format!("{:04}", t.year()),
-                format!("{:02}", t.month()),
-                format!("{:02}", t.day()),
-                format!("{:02}", t.hour()),
-            ))
+            let valid = jiff::Timestamp::from_second(secs).is_ok();
+            valid.then(|| Partitions::of_window("", "", secs))
         };
-        let (y, m, d, h) = from_key.or_else(from_end).unwrap_or_else(|| {
-            // A record without an end time in an input without a dated key: keep it, under the key's date if any.
-            (
-                value(&k_year, row).unwrap_or_else(|| "unknown".into()),
-                value(&k_month, row).unwrap_or_else(|| "unknown".into()),
-                value(&k_day, row).unwrap_or_else(|| "unknown".into()),
-                value(&k_hour, row).unwrap_or_else(|| "unknown".into()),
-            )
+        // A record without an end time in an input without a dated key: keep it, under the key's date if any
+        // (the parts not known are written `unknown`).
+        let dated = from_key.or_else(from_end).unwrap_or_else(|| Partitions {
+            year: value(&k_year, row),
+            month: value(&k_month, row),
+            day: value(&k_day, row),
+            hour: value(&k_hour, row),
+            ..Partitions::default()
         });
-        out.push(format!(
-            "aws-account-id={account}/aws-service=vpcflowlogs/aws-region={region}/year={y}/month={m}/day={d}/hour={h}"
-        ));
+        let parts = Partitions {
+            account,
+            region,
+            service: None,
+            flow_log_id: None,
+            ..dated
+        };
+        out.push(parts.prefix(Layout::HiveHourly));
     }
     Ok(out)
 }

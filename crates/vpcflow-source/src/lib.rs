@@ -11,7 +11,6 @@ mod gunzip;
 pub mod layout;
 pub mod parquet;
 mod read;
-pub mod synth;
 pub mod text;
 
 pub use columns::{Column, Extra};

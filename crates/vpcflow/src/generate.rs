@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use std::process::ExitCode;
+use vpcflow_capture::synth::{SynthOptions, generate};
 use vpcflow_record::Format;
-use vpcflow_source::synth::{SynthOptions, generate};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

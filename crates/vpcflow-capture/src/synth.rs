@@ -11,6 +11,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use vpcflow_catalog::s3_layout::{Extension, Layout, ObjectName, WINDOW_SECONDS};
 use vpcflow_record::{Field, Format};
 
 /// What to generate.
@@ -52,7 +53,6 @@ impl Default for SynthOptions {
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
 const FLOW_LOG_ID: &str = "fl-0a1b2c3d4e5f60718";
-const WINDOW: i64 = 300;
 
 /// Writes the objects under `out`; returns their paths.
 pub fn generate(out: &Path, opts: &SynthOptions) -> std::io::Result<Vec<PathBuf>> {
@@ -98,24 +98,22 @@ fn write_file(
     index: u64,
     rows: u64,
 ) -> std::io::Result<PathBuf> {
-    let window = opts.start + index as i64 * WINDOW;
-    let t = civil(window);
-    let dir = out
-        .join("AWSLogs")
-        .join(ACCOUNT)
-        .join("vpcflowlogs")
-        .join(REGION)
-        .join(format!("{:04}", t.0))
-        .join(format!("{:02}", t.1))
-        .join(format!("{:02}", t.2));
-    std::fs::create_dir_all(&dir)?;
+    let window = opts.start + index as i64 * WINDOW_SECONDS;
     let mut rng = Rng::new(opts.seed ^ (index + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let stamp = format!("{:04}{:02}{:02}T{:02}{:02}Z", t.0, t.1, t.2, t.3, t.4);
-    let name = format!(
-        "{ACCOUNT}_vpcflowlogs_{REGION}_{FLOW_LOG_ID}_{stamp}_{:08x}.log{}",
-        rng.next() as u32,
-        if opts.gzip { ".gz" } else { "" }
-    );
+    let name = ObjectName {
+        account: ACCOUNT.to_string(),
+        region: REGION.to_string(),
+        flow_log_id: FLOW_LOG_ID.to_string(),
+        window,
+        hash: format!("{:08x}", rng.next() as u32),
+        extension: if opts.gzip {
+            Extension::Gzip
+        } else {
+            Extension::Plain
+        },
+    };
+    let dir = out.join(name.folder(Layout::Default));
+    std::fs::create_dir_all(&dir)?;
     let mut text = Vec::with_capacity(rows as usize * 120 + 200);
     text.extend_from_slice(opts.format.header_line().as_bytes());
     text.push(b'\n');
@@ -129,7 +127,7 @@ fn write_file(
             written += 1;
         }
     }
-    let path = dir.join(name);
+    let path = dir.join(name.to_string());
     let file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
     if opts.gzip {
         let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::new(6));
@@ -141,23 +139,6 @@ fn write_file(
         file.flush()?;
     }
     Ok(path)
-}
-
-/// (year, month, day, hour, minute) of Unix seconds, UTC.
-fn civil(secs: i64) -> (i64, i64, i64, i64, i64) {
-    let days = secs.div_euclid(86400);
-    let rem = secs.rem_euclid(86400);
-    // Days to civil date (proleptic Gregorian), after Howard Hinnant's public-domain algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, rem / 3600, (rem % 3600) / 60)
 }
 
 /// SplitMix64: small, fast, and good enough for traffic shapes.
@@ -494,7 +475,5 @@ mod tests {
             key.contains("AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/01/01/"),
             "{key}"
         );
-        assert_eq!(civil(1_704_067_200), (2024, 1, 1, 0, 0));
-        assert_eq!(civil(951_782_400), (2000, 2, 29, 0, 0));
     }
 }
