@@ -6,16 +6,17 @@
 //! pairing is done once, with the reason for deciding who initiated, so that "the request was accepted, the reply
 //! was rejected" can be read off a connection rather than re-derived from lines.
 
+use crate::pairing::Learned;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use vpcflow_catalog::services;
-use vpcflow_record::reading::{Confidence, as_inbound, has_ports};
+use vpcflow_record::reading::{Confidence, OwnAddresses, as_inbound, has_ports};
 use vpcflow_record::{Action, Direction, Field, LogStatus, Record, values::parse_addr};
 
 /// Records of one 5-tuple further apart than this (seconds) are different connections: the longest aggregation
 /// interval is 600 s, so consecutive records of a live connection are never further apart.
-const GAP: i64 = 600;
+pub(crate) const GAP: i64 = 600;
 
 /// One record, reduced to what pairing and diagnosis need.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -119,7 +120,7 @@ impl Flow {
         self.span().1
     }
 
-    fn span(&self) -> (i64, i64) {
+    pub(crate) fn span(&self) -> (i64, i64) {
         let s = self.start.or(self.end).unwrap_or(0);
         (s, self.end.unwrap_or(s))
     }
@@ -251,89 +252,32 @@ pub struct Conversations {
 }
 
 impl Conversations {
-    /// Pairs `flows` into connections.
+    /// Pairs `flows` into connections: the same pairing as [`Pairing`](crate::pairing::Pairing) does over a
+    /// stream, over records held in memory (they are put in time order first).
     pub fn build(flows: Vec<Flow>) -> Conversations {
-        let own_addr = own_addresses(&flows);
-        // 1. Per interface and 5-tuple (either order), split by time.
-        let mut by_tuple: HashMap<(String, u8, Endpoint, Endpoint), Vec<usize>> = HashMap::new();
-        for (i, f) in flows.iter().enumerate() {
-            let a = Endpoint {
-                addr: f.src.clone(),
-                port: f.src_port,
-            };
-            let b = Endpoint {
-                addr: f.dst.clone(),
-                port: f.dst_port,
-            };
-            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-            by_tuple
-                .entry((f.interface.clone(), f.protocol, lo, hi))
-                .or_default()
-                .push(i);
+        let learned = learn(&flows);
+        let own_addr = learned.own.clone();
+        let mut order: Vec<usize> = (0..flows.len()).collect();
+        order.sort_by_key(|&i| (flows[i].span().0, i));
+        let mut pairing = crate::pairing::Pairing::new(learned);
+        let mut paired = Vec::new();
+        for &i in &order {
+            pairing.push(flows[i].clone(), &mut |p| paired.push(p));
         }
-        let mut groups: Vec<Vec<usize>> = Vec::new();
-        for (_, mut idx) in by_tuple {
-            idx.sort_by_key(|&i| (flows[i].span(), i));
-            let mut current: Vec<usize> = Vec::new();
-            let mut end = i64::MIN;
-            for i in idx {
-                let (s, e) = flows[i].span();
-                if !current.is_empty() && s > end.saturating_add(GAP) {
-                    groups.push(std::mem::take(&mut current));
-                }
-                end = end.max(e);
-                current.push(i);
-            }
-            groups.push(current);
-        }
-        // 2. Join interface groups that carry the same packets (same packet-level 5-tuple, overlapping times).
-        let packet_key = |g: &[usize]| {
-            let f = &flows[g[0]];
-            let a = Endpoint {
-                addr: f.packet_src().to_string(),
-                port: f.src_port,
-            };
-            let b = Endpoint {
-                addr: f.packet_dst().to_string(),
-                port: f.dst_port,
-            };
-            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-            (f.protocol, lo, hi)
-        };
-        let span = |g: &[usize]| {
-            let s = g.iter().map(|&i| flows[i].span().0).min().unwrap_or(0);
-            let e = g.iter().map(|&i| flows[i].span().1).max().unwrap_or(0);
-            (s, e)
-        };
-        let mut by_packets: HashMap<(u8, Endpoint, Endpoint), Vec<Vec<usize>>> = HashMap::new();
-        for g in groups {
-            by_packets.entry(packet_key(&g)).or_default().push(g);
-        }
-        let mut clusters: Vec<Vec<Vec<usize>>> = Vec::new();
-        for (_, mut gs) in by_packets {
-            gs.sort_by_key(|g| (span(g), g[0]));
-            let mut current: Vec<Vec<usize>> = Vec::new();
-            let mut end = i64::MIN;
-            for g in gs {
-                let (s, e) = span(&g);
-                // Legs on the same interface are separate connections (the same 5-tuple reused later).
-                let same_interface = current
-                    .iter()
-                    .any(|c| flows[c[0]].interface == flows[g[0]].interface);
-                if !current.is_empty() && (s > end.saturating_add(GAP) || same_interface) {
-                    clusters.push(std::mem::take(&mut current));
-                    end = i64::MIN;
-                }
-                end = end.max(e);
-                current.push(g);
-            }
-            clusters.push(current);
-        }
-        let mut connections: Vec<Connection> = clusters
+        pairing.finish(&mut |p| paired.push(p));
+        // Each connection's records go back to their places in the input.
+        let mut connections: Vec<Connection> = paired
             .into_iter()
-            .map(|legs| connection(&flows, &own_addr, legs))
+            .map(|p| {
+                let mut c = p.connection;
+                let place = |i: &mut usize| *i = order[p.seqs[*i] as usize];
+                for leg in &mut c.legs {
+                    leg.request.iter_mut().for_each(place);
+                    leg.reply.iter_mut().for_each(place);
+                }
+                c
+            })
             .collect();
-        link_nat(&flows, &own_addr, &mut connections);
         connections.sort_by(|a, b| {
             (a.start, &a.legs[0].interface, &a.client, &a.server).cmp(&(
                 b.start,
@@ -358,42 +302,29 @@ impl Conversations {
     }
 }
 
-fn is_private_text(addr: &str) -> bool {
-    parse_addr(addr.as_bytes()).is_some_and(|ip| vpcflow_record::AddrScope::of(ip).is_internal())
-}
-
-/// Each interface's own address: from `flow-direction` when logged, else the address in most of its records,
-/// preferring a private address on a tie (people redact and talk to public addresses, never the VPC's own).
-fn own_addresses(flows: &[Flow]) -> BTreeMap<String, String> {
-    let mut counts: BTreeMap<&str, BTreeMap<&str, (usize, usize)>> = BTreeMap::new();
+/// What the records teach about their interfaces before pairing: each one's own address (from `flow-direction`
+/// when logged, else the address in most of its records, preferring an internal one on a tie) and which ones pass
+/// packets on for others (NAT gateways: records whose packet addresses differ).
+pub fn learn(flows: &[Flow]) -> Learned {
+    let mut own = OwnAddresses::new();
+    let mut intermediate = BTreeSet::new();
     for f in flows {
-        let per = counts.entry(&f.interface).or_default();
-        match f.way {
-            Some(Direction::Ingress) => per.entry(&f.dst).or_default().1 += 1,
-            Some(Direction::Egress) => per.entry(&f.src).or_default().1 += 1,
-            None => {
-                per.entry(&f.src).or_default().0 += 1;
-                per.entry(&f.dst).or_default().0 += 1;
-            }
+        own.observe(&f.interface, &f.src, &f.dst, f.way);
+        if f.pkt_src.is_some() || f.pkt_dst.is_some() {
+            intermediate.insert(f.interface.clone());
         }
     }
-    let mut out = BTreeMap::new();
-    for (iface, per) in counts {
-        let mut ranked: Vec<(&str, (usize, usize))> = per.into_iter().collect();
-        ranked
-            .sort_by_key(|(addr, (n, sure))| std::cmp::Reverse((*sure, *n, is_private_text(addr))));
-        let best = ranked[0];
-        let tie = ranked.get(1).is_some_and(|second| {
-            second.1 == best.1 && is_private_text(second.0) == is_private_text(best.0)
-        });
-        if !tie {
-            out.insert(iface.to_string(), best.0.to_string());
-        }
+    Learned {
+        own: own.finish(),
+        intermediate,
     }
-    out
 }
 
-fn connection(flows: &[Flow], own: &BTreeMap<String, String>, legs: Vec<Vec<usize>>) -> Connection {
+pub(crate) fn connection(
+    flows: &[Flow],
+    own: &BTreeMap<String, String>,
+    legs: Vec<Vec<usize>>,
+) -> Connection {
     let all: Vec<usize> = legs.iter().flatten().copied().collect();
     let first = &flows[all[0]];
     let protocol = first.protocol;
@@ -567,65 +498,414 @@ fn decide_initiator(
     }
 }
 
-/// Joins the two halves of a NAT gateway connection: the client's packets arriving at the gateway's interface
-/// (whose records show the server in `pkt-dstaddr`) and the gateway's own connection from its address to the
-/// same server at the same time. Joined only when exactly one such half exists, so a busy gateway is not guessed.
-fn link_nat(flows: &[Flow], own: &BTreeMap<String, String>, connections: &mut Vec<Connection>) {
-    let mut merges: Vec<(usize, usize)> = Vec::new();
-    for (i, c) in connections.iter().enumerate() {
-        for leg in c.legs.iter().filter(|l| l.intermediate) {
-            let Some(gw_addr) = own.get(&leg.interface) else {
-                continue;
-            };
+/// The gateway's side of a NAT connection: for each leg of `c` that passes packets on (an intermediate leg) and
+/// whose records carry the interface's own address where the packets' addresses are not, that interface and
+/// address. Its other half is the gateway's own connection from that address to the same server.
+fn translating_legs<'a>(
+    c: &'a Connection,
+    flows: &[Flow],
+    own: &'a BTreeMap<String, String>,
+) -> Vec<(&'a str, &'a str)> {
+    c.legs
+        .iter()
+        .filter(|l| l.intermediate)
+        .filter_map(|leg| {
+            let gw = own.get(&leg.interface)?;
             // The gateway's address must be a record address of this leg but not a packet address.
             let translates = leg
                 .request
                 .iter()
                 .chain(&leg.reply)
-                .any(|&f| flows[f].dst == *gw_addr || flows[f].src == *gw_addr)
-                && c.client.addr != *gw_addr
-                && c.server.addr != *gw_addr;
-            if !translates {
-                continue;
-            }
-            let candidates: Vec<usize> = connections
+                .any(|&f| flows[f].dst == *gw || flows[f].src == *gw)
+                && c.client.addr != *gw
+                && c.server.addr != *gw;
+            translates.then_some((leg.interface.as_str(), gw.as_str()))
+        })
+        .collect()
+}
+
+/// Whether `o` is the gateway's own half of the NAT connection `c` translates on `leg` (interface, address): the
+/// same protocol and server, from the gateway's address, logged only on the gateway's interface, at the same time.
+fn is_nat_half(c: &Connection, (interface, gw): (&str, &str), o: &Connection) -> bool {
+    o.protocol == c.protocol
+        && o.server == c.server
+        && o.client.addr == gw
+        && o.legs.iter().all(|l| l.interface == interface)
+        && o.start <= c.end + GAP
+        && c.start <= o.end + GAP
+}
+
+/// Whether `c` may be one half of a NAT gateway connection, so that pairing holds it until the other half can
+/// no longer appear: it translates on a gateway's interface, or it is a gateway's own connection.
+pub(crate) fn nat_candidate(c: &Connection, flows: &[Flow], learned: &Learned) -> bool {
+    if !translating_legs(c, flows, &learned.own).is_empty() {
+        return true;
+    }
+    let Some(first) = c.legs.first() else {
+        return false;
+    };
+    learned.intermediate.contains(&first.interface)
+        && c.legs.iter().all(|l| l.interface == first.interface)
+        && learned.own.get(&first.interface) == Some(&c.client.addr)
+}
+
+/// For the NAT half `halves[i]`, the index of its other half when exactly one exists (joined only then, so that
+/// a busy gateway is not guessed).
+pub(crate) fn nat_partner(
+    halves: &[(&Connection, &[Flow])],
+    i: usize,
+    learned: &Learned,
+) -> Option<usize> {
+    let (c, flows) = halves[i];
+    translating_legs(c, flows, &learned.own)
+        .into_iter()
+        .find_map(|leg| {
+            let mut found = halves
                 .iter()
                 .enumerate()
-                .filter(|(j, o)| {
-                    *j != i
-                        && o.protocol == c.protocol
-                        && o.server == c.server
-                        && o.client.addr == *gw_addr
-                        && o.legs.iter().all(|l| l.interface == leg.interface)
-                        && o.start <= c.end + GAP
-                        && c.start <= o.end + GAP
-                })
-                .map(|(j, _)| j)
-                .collect();
-            if let [j] = candidates[..] {
-                merges.push((i, j));
+                .filter(|(j, (o, _))| *j != i && is_nat_half(c, leg, o))
+                .map(|(j, _)| j);
+            match (found.next(), found.next()) {
+                (Some(j), None) => Some(j),
+                _ => None,
+            }
+        })
+}
+
+/// Whether the gateway's half `halves[j]` could be the other half of the translating half `halves[i]`.
+pub(crate) fn is_wanted_by(
+    halves: &[(&Connection, &[Flow])],
+    i: usize,
+    j: usize,
+    learned: &Learned,
+) -> bool {
+    let (c, flows) = halves[i];
+    translating_legs(c, flows, &learned.own)
+        .into_iter()
+        .any(|leg| is_nat_half(c, leg, halves[j].0))
+}
+
+/// Joins the gateway's half `other` (with its records) into `c`.
+pub(crate) fn merge_nat(
+    c: &mut Connection,
+    flows: &mut Vec<Flow>,
+    other: Connection,
+    other_flows: Vec<Flow>,
+) {
+    let offset = flows.len();
+    flows.extend(other_flows);
+    c.translated = Some(other.client.clone());
+    for mut leg in other.legs {
+        leg.intermediate = true;
+        leg.request.iter_mut().for_each(|i| *i += offset);
+        leg.reply.iter_mut().for_each(|i| *i += offset);
+        c.legs.push(leg);
+    }
+    c.start = c.start.min(other.start);
+    c.end = c.end.max(other.end);
+    c.verdict = verdict(flows, &c.legs);
+}
+
+#[cfg(test)]
+mod reference {
+    //! The batch pairing as it was, to check the streaming pairing against (temporary).
+    use super::*;
+    use std::collections::HashMap;
+
+    fn is_private_text(addr: &str) -> bool {
+        parse_addr(addr.as_bytes())
+            .is_some_and(|ip| vpcflow_record::AddrScope::of(ip).is_internal())
+    }
+
+    /// Each interface's own address: from `flow-direction` when logged, else the address in most of its records,
+    /// preferring a private address on a tie (people redact and talk to public addresses, never the VPC's own).
+    pub fn own_addresses(flows: &[Flow]) -> BTreeMap<String, String> {
+        let mut counts: BTreeMap<&str, BTreeMap<&str, (usize, usize)>> = BTreeMap::new();
+        for f in flows {
+            let per = counts.entry(&f.interface).or_default();
+            match f.way {
+                Some(Direction::Ingress) => per.entry(&f.dst).or_default().1 += 1,
+                Some(Direction::Egress) => per.entry(&f.src).or_default().1 += 1,
+                None => {
+                    per.entry(&f.src).or_default().0 += 1;
+                    per.entry(&f.dst).or_default().0 += 1;
+                }
             }
         }
-    }
-    let mut removed = Vec::new();
-    for (i, j) in merges {
-        if removed.contains(&j) || removed.contains(&i) {
-            continue;
+        let mut out = BTreeMap::new();
+        for (iface, per) in counts {
+            let mut ranked: Vec<(&str, (usize, usize))> = per.into_iter().collect();
+            ranked.sort_by_key(|(addr, (n, sure))| {
+                std::cmp::Reverse((*sure, *n, is_private_text(addr)))
+            });
+            let best = ranked[0];
+            let tie = ranked.get(1).is_some_and(|second| {
+                second.1 == best.1 && is_private_text(second.0) == is_private_text(best.0)
+            });
+            if !tie {
+                out.insert(iface.to_string(), best.0.to_string());
+            }
         }
-        let other = connections[j].clone();
-        let c = &mut connections[i];
-        c.translated = Some(other.client.clone());
-        for mut leg in other.legs {
-            leg.intermediate = true;
-            c.legs.push(leg);
-        }
-        c.start = c.start.min(other.start);
-        c.end = c.end.max(other.end);
-        c.verdict = verdict(flows, &c.legs);
-        removed.push(j);
+        out
     }
-    removed.sort_unstable();
-    for j in removed.into_iter().rev() {
-        connections.remove(j);
+
+    pub fn build(flows: Vec<Flow>) -> Conversations {
+        let own_addr = own_addresses(&flows);
+        // 1. Per interface and 5-tuple (either order), split by time.
+        let mut by_tuple: HashMap<(String, u8, Endpoint, Endpoint), Vec<usize>> = HashMap::new();
+        for (i, f) in flows.iter().enumerate() {
+            let a = Endpoint {
+                addr: f.src.clone(),
+                port: f.src_port,
+            };
+            let b = Endpoint {
+                addr: f.dst.clone(),
+                port: f.dst_port,
+            };
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            by_tuple
+                .entry((f.interface.clone(), f.protocol, lo, hi))
+                .or_default()
+                .push(i);
+        }
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (_, mut idx) in by_tuple {
+            idx.sort_by_key(|&i| (flows[i].span(), i));
+            let mut current: Vec<usize> = Vec::new();
+            let mut end = i64::MIN;
+            for i in idx {
+                let (s, e) = flows[i].span();
+                if !current.is_empty() && s > end.saturating_add(GAP) {
+                    groups.push(std::mem::take(&mut current));
+                }
+                end = end.max(e);
+                current.push(i);
+            }
+            groups.push(current);
+        }
+        // 2. Join interface groups that carry the same packets (same packet-level 5-tuple, overlapping times).
+        let packet_key = |g: &[usize]| {
+            let f = &flows[g[0]];
+            let a = Endpoint {
+                addr: f.packet_src().to_string(),
+                port: f.src_port,
+            };
+            let b = Endpoint {
+                addr: f.packet_dst().to_string(),
+                port: f.dst_port,
+            };
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            (f.protocol, lo, hi)
+        };
+        let span = |g: &[usize]| {
+            let s = g.iter().map(|&i| flows[i].span().0).min().unwrap_or(0);
+            let e = g.iter().map(|&i| flows[i].span().1).max().unwrap_or(0);
+            (s, e)
+        };
+        let mut by_packets: HashMap<(u8, Endpoint, Endpoint), Vec<Vec<usize>>> = HashMap::new();
+        for g in groups {
+            by_packets.entry(packet_key(&g)).or_default().push(g);
+        }
+        let mut clusters: Vec<Vec<Vec<usize>>> = Vec::new();
+        for (_, mut gs) in by_packets {
+            gs.sort_by_key(|g| (span(g), g[0]));
+            let mut current: Vec<Vec<usize>> = Vec::new();
+            let mut end = i64::MIN;
+            for g in gs {
+                let (s, e) = span(&g);
+                // Legs on the same interface are separate connections (the same 5-tuple reused later).
+                let same_interface = current
+                    .iter()
+                    .any(|c| flows[c[0]].interface == flows[g[0]].interface);
+                if !current.is_empty() && (s > end.saturating_add(GAP) || same_interface) {
+                    clusters.push(std::mem::take(&mut current));
+                    end = i64::MIN;
+                }
+                end = end.max(e);
+                current.push(g);
+            }
+            clusters.push(current);
+        }
+        let mut connections: Vec<Connection> = clusters
+            .into_iter()
+            .map(|legs| connection(&flows, &own_addr, legs))
+            .collect();
+        link_nat(&flows, &own_addr, &mut connections);
+        connections.sort_by(|a, b| {
+            (a.start, &a.legs[0].interface, &a.client, &a.server).cmp(&(
+                b.start,
+                &b.legs[0].interface,
+                &b.client,
+                &b.server,
+            ))
+        });
+        Conversations {
+            flows,
+            connections,
+            own_addr,
+        }
+    }
+
+    /// Joins the two halves of a NAT gateway connection: the client's packets arriving at the gateway's interface
+    /// (whose records show the server in `pkt-dstaddr`) and the gateway's own connection from its address to the
+    /// same server at the same time. Joined only when exactly one such half exists, so a busy gateway is not guessed.
+    fn link_nat(flows: &[Flow], own: &BTreeMap<String, String>, connections: &mut Vec<Connection>) {
+        let mut merges: Vec<(usize, usize)> = Vec::new();
+        for (i, c) in connections.iter().enumerate() {
+            for leg in c.legs.iter().filter(|l| l.intermediate) {
+                let Some(gw_addr) = own.get(&leg.interface) else {
+                    continue;
+                };
+                // The gateway's address must be a record address of this leg but not a packet address.
+                let translates = leg
+                    .request
+                    .iter()
+                    .chain(&leg.reply)
+                    .any(|&f| flows[f].dst == *gw_addr || flows[f].src == *gw_addr)
+                    && c.client.addr != *gw_addr
+                    && c.server.addr != *gw_addr;
+                if !translates {
+                    continue;
+                }
+                let candidates: Vec<usize> = connections
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, o)| {
+                        *j != i
+                            && o.protocol == c.protocol
+                            && o.server == c.server
+                            && o.client.addr == *gw_addr
+                            && o.legs.iter().all(|l| l.interface == leg.interface)
+                            && o.start <= c.end + GAP
+                            && c.start <= o.end + GAP
+                    })
+                    .map(|(j, _)| j)
+                    .collect();
+                if let [j] = candidates[..] {
+                    merges.push((i, j));
+                }
+            }
+        }
+        let mut removed = Vec::new();
+        for (i, j) in merges {
+            if removed.contains(&j) || removed.contains(&i) {
+                continue;
+            }
+            let other = connections[j].clone();
+            let c = &mut connections[i];
+            c.translated = Some(other.client.clone());
+            for mut leg in other.legs {
+                leg.intermediate = true;
+                c.legs.push(leg);
+            }
+            c.start = c.start.min(other.start);
+            c.end = c.end.max(other.end);
+            c.verdict = verdict(flows, &c.legs);
+            removed.push(j);
+        }
+        removed.sort_unstable();
+        for j in removed.into_iter().rev() {
+            connections.remove(j);
+        }
+    }
+
+    use proptest::prelude::*;
+
+    fn flow_strategy() -> impl Strategy<Value = Flow> {
+        let iface = prop_oneof![Just("eni-a"), Just("eni-b"), Just("eni-nat")];
+        let addr = prop_oneof![
+            Just("10.0.0.5"),
+            Just("10.0.0.6"),
+            Just("10.0.0.9"),
+            Just("198.51.100.1"),
+            Just("203.0.113.5"),
+            Just("xxx.xxx.xxx.xxx")
+        ];
+        let port = prop_oneof![
+            Just(80u16),
+            Just(443),
+            Just(123),
+            Just(40000),
+            Just(50000),
+            Just(0)
+        ];
+        (
+            (iface, addr.clone(), addr.clone(), port.clone(), port),
+            (
+                prop_oneof![Just(6u8), Just(17), Just(1)],
+                0i64..4000,
+                0i64..200,
+                any::<bool>(),
+                0u8..4,
+            ),
+            (
+                proptest::option::of(addr.clone()),
+                proptest::option::of(addr),
+                proptest::option::of(prop_oneof![
+                    Just(0u8),
+                    Just(2),
+                    Just(18),
+                    Just(3),
+                    Just(19),
+                    Just(1)
+                ]),
+            ),
+        )
+            .prop_map(
+                |((i, s, d, sp, dp), (proto, start, len, reject, dir), (ps, pd, flags))| Flow {
+                    location: String::new(),
+                    interface: i.into(),
+                    src: s.into(),
+                    dst: d.into(),
+                    pkt_src: ps.filter(|p| *p != s).map(str::to_string),
+                    pkt_dst: pd.filter(|p| *p != d).map(str::to_string),
+                    src_port: if proto == 1 { 0 } else { sp },
+                    dst_port: if proto == 1 { 0 } else { dp },
+                    protocol: proto,
+                    packets: Some(1),
+                    bytes: Some(60),
+                    start: Some(start),
+                    end: Some(start + len),
+                    action: Some(if reject {
+                        Action::Reject
+                    } else {
+                        Action::Accept
+                    }),
+                    tcp_flags: flags,
+                    reject_reason: None,
+                    has_reject_reason: false,
+                    way: match dir {
+                        0 => Some(Direction::Ingress),
+                        1 => Some(Direction::Egress),
+                        _ => None,
+                    },
+                },
+            )
+    }
+
+    fn canonical(c: &Conversations) -> Vec<String> {
+        let mut v: Vec<String> = c
+            .connections
+            .iter()
+            .map(|x| {
+                let mut x = x.clone();
+                x.legs
+                    .sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+                format!("{x:?}")
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn streaming_pairs_as_the_batch_did(flows in proptest::collection::vec(flow_strategy(), 0..40)) {
+            let old = build(flows.clone());
+            let new = Conversations::build(flows);
+            prop_assert_eq!(&old.own_addr, &new.own_addr);
+            prop_assert_eq!(canonical(&old), canonical(&new));
+        }
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod connections;
 mod diagnose;
+pub mod pairing;
 
 pub use connections::{Basis, Connection, Conversations, Endpoint, Flow, Initiator, Leg, Verdict};
 pub use diagnose::{
