@@ -18,6 +18,21 @@ use vpcflow_record::{Action, Direction, Field, LogStatus, Record, values::parse_
 /// interval is 600 s, so consecutive records of a live connection are never further apart.
 pub(crate) const GAP: i64 = 600;
 
+/// The port facts of `vpcflow-catalog` (well-known services, the ephemeral range), for
+/// [`vpcflow_record::reading::initiator`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CatalogPorts;
+
+impl vpcflow_record::reading::PortFacts for CatalogPorts {
+    fn is_service(&self, port: u16, protocol: u8) -> bool {
+        services::name(port, protocol).is_some()
+    }
+
+    fn is_ephemeral(&self, port: u16) -> bool {
+        services::is_ephemeral(port)
+    }
+}
+
 /// One record, reduced to what pairing and diagnosis need.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Flow {

@@ -155,7 +155,22 @@ pub struct ConfigFinding {
     /// Whether that explains the records.
     pub agreement: Agreement,
     /// Why it could not be evaluated, when it could not.
-    pub undecided: Option<String>,
+    pub undecided: Option<Undecided>,
+}
+
+/// Why the configuration could not be evaluated for an interface of a connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Undecided {
+    /// The interface is not in the configuration (`describe-network-interfaces`).
+    InterfaceMissing {
+        /// The interface.
+        interface: String,
+    },
+    /// An address is redacted, so no rule can be matched against it.
+    Redacted,
+    /// Which way the traffic crossed the interface is not known.
+    WayUnknown,
 }
 
 /// Everything said about one connection.
@@ -169,6 +184,62 @@ pub struct Diagnosis {
     pub needed: Vec<Needed>,
     /// From the configuration, per interface (empty without one).
     pub config: Vec<ConfigFinding>,
+}
+
+/// A `diagnose` run as data: each diagnosis with its connection and records, the counts, and what could not be
+/// read of the configuration. The words for each diagnosis go in `text` when a renderer fills it
+/// (`vpcflow_explain::text::annotate`); the dashboard renders the facts itself.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report<'a> {
+    /// Every diagnosis, in connection order.
+    pub diagnoses: Vec<ReportItem<'a>>,
+    /// How many connections the records make.
+    pub connections: usize,
+    /// How many records were read.
+    pub records: usize,
+    /// What could not be read of the configuration (`None` without one).
+    pub configuration_problems: Option<&'a [vpcflow_netmodel::ConfigProblem]>,
+}
+
+/// One diagnosis with what it is about.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportItem<'a> {
+    /// The connection.
+    pub connection: &'a Connection,
+    /// Its records, request then reply, leg by leg.
+    pub records: Vec<&'a Flow>,
+    /// What was found.
+    pub diagnosis: &'a Diagnosis,
+    /// The diagnosis in words, when rendered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl<'a> Report<'a> {
+    /// The report of `diagnoses` over `conv`, with `model`'s problems when there is a model.
+    pub fn new(
+        conv: &'a Conversations,
+        diagnoses: &'a [Diagnosis],
+        model: Option<&'a VpcModel>,
+    ) -> Report<'a> {
+        Report {
+            diagnoses: diagnoses
+                .iter()
+                .map(|d| {
+                    let connection = &conv.connections[d.connection];
+                    ReportItem {
+                        connection,
+                        records: conv.flows_of(connection).collect(),
+                        diagnosis: d,
+                        text: None,
+                    }
+                })
+                .collect(),
+            connections: conv.connections.len(),
+            records: conv.flows.len(),
+            configuration_problems: model.map(|m| m.problems.as_slice()),
+        }
+    }
 }
 
 /// "At the same time": the connection's span with a minute either side (records of one interval can start a
@@ -588,14 +659,13 @@ fn config_finding(
         undecided: None,
     };
     let Some(iface) = model.interfaces.get(&leg.interface) else {
-        out.undecided = Some(format!(
-            "{} is not in the configuration (describe-network-interfaces)",
-            leg.interface
-        ));
+        out.undecided = Some(Undecided::InterfaceMissing {
+            interface: leg.interface.clone(),
+        });
         return out;
     };
     let (Some(client), Some(server)) = (c.client.ip(), c.server.ip()) else {
-        out.undecided = Some("an address is redacted, so rules cannot be matched".into());
+        out.undecided = Some(Undecided::Redacted);
         return out;
     };
     // Which way the request crosses this interface, from the configuration's addresses first.
@@ -621,7 +691,7 @@ fn config_finding(
         })
         .or(leg.request_way);
     let Some(request_way) = request_way else {
-        out.undecided = Some("which way the traffic crossed the interface is not known".into());
+        out.undecided = Some(Undecided::WayUnknown);
         return out;
     };
     let dir = request_way;

@@ -13,8 +13,11 @@ pub mod connections;
 mod diagnose;
 pub mod pairing;
 
-pub use connections::{Basis, Connection, Conversations, Endpoint, Flow, Initiator, Leg, Verdict};
+pub use connections::{
+    Basis, CatalogPorts, Connection, Conversations, Endpoint, Flow, Initiator, Leg, Verdict,
+};
 pub use diagnose::{
-    Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, Reason, Which, diagnose,
+    Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, Reason, Report, ReportItem,
+    Undecided, Which, diagnose,
 };
 pub use vpcflow_record::reading::Confidence;

@@ -180,7 +180,7 @@ fn default_record(
 }
 
 fn codes(e: &vpcflow_explain::Explanation) -> Vec<&str> {
-    e.notes.iter().map(|n| n.code).collect()
+    e.reading.notes.iter().map(|n| n.code().as_str()).collect()
 }
 
 #[test]
@@ -193,8 +193,8 @@ fn direction_from_the_private_side() {
         6,
         "ACCEPT",
     ));
-    assert_eq!(e.direction, Some(Direction::Ingress));
-    assert!(e.dst.as_ref().unwrap().interface_side);
+    assert_eq!(e.reading.direction.value, Some(Direction::Ingress));
+    assert!(e.reading.dst.as_ref().unwrap().interface_side);
     let e = one(default_record(
         "10.0.0.5",
         "198.51.100.1",
@@ -203,12 +203,12 @@ fn direction_from_the_private_side() {
         6,
         "ACCEPT",
     ));
-    assert_eq!(e.direction, Some(Direction::Egress));
+    assert_eq!(e.reading.direction.value, Some(Direction::Egress));
     // Both private, both public: cannot tell.
     let e = one(default_record(
         "10.0.0.5", "10.0.0.6", 50000, 443, 6, "ACCEPT",
     ));
-    assert_eq!(e.direction, None);
+    assert_eq!(e.reading.direction.value, None);
     assert!(codes(&e).contains(&"direction-unknown"));
     let e = one(default_record(
         "198.51.100.1",
@@ -218,7 +218,7 @@ fn direction_from_the_private_side() {
         6,
         "ACCEPT",
     ));
-    assert_eq!(e.direction, None);
+    assert_eq!(e.reading.direction.value, None);
     // 100.64.0.0/10 and IPv6 unique local addresses are private too.
     let e = one(default_record(
         "100.64.3.4",
@@ -228,7 +228,7 @@ fn direction_from_the_private_side() {
         6,
         "ACCEPT",
     ));
-    assert_eq!(e.direction, Some(Direction::Egress));
+    assert_eq!(e.reading.direction.value, Some(Direction::Egress));
     let e = one(default_record(
         "2001:db8::1",
         "fd12::5",
@@ -237,7 +237,7 @@ fn direction_from_the_private_side() {
         6,
         "ACCEPT",
     ));
-    assert_eq!(e.direction, Some(Direction::Ingress));
+    assert_eq!(e.reading.direction.value, Some(Direction::Ingress));
 }
 
 #[test]
@@ -245,7 +245,7 @@ fn flow_direction_wins_over_addresses() {
     let mut r = default_record("10.0.0.5", "10.0.0.6", 50000, 443, 6, "ACCEPT");
     r.push((Field::FlowDirection, Value::Text("ingress".into())));
     let e = one(r);
-    assert_eq!(e.direction, Some(Direction::Ingress));
+    assert_eq!(e.reading.direction.value, Some(Direction::Ingress));
     assert!(codes(&e).contains(&"direction-field"));
 }
 
@@ -260,7 +260,7 @@ fn role_from_ports() {
         "ACCEPT",
     ));
     assert_eq!(
-        (e.role, e.service.as_deref()),
+        (e.reading.role(), e.reading.service),
         (Role::Request, Some("HTTPS"))
     );
     let e = one(default_record(
@@ -272,7 +272,7 @@ fn role_from_ports() {
         "ACCEPT",
     ));
     assert_eq!(
-        (e.role, e.service.as_deref()),
+        (e.reading.role(), e.reading.service),
         (Role::Response, Some("HTTPS"))
     );
     // Both ends on the NTP port: a peer conversation.
@@ -284,17 +284,20 @@ fn role_from_ports() {
         17,
         "ACCEPT",
     ));
-    assert_eq!((e.role, e.service.as_deref()), (Role::Unknown, Some("NTP")));
+    assert_eq!(
+        (e.reading.role(), e.reading.service),
+        (Role::Unknown, Some("NTP"))
+    );
     // No known service: the ephemeral side is the client.
     let e = one(default_record(
         "10.0.0.5", "10.0.0.6", 45000, 7777, 6, "ACCEPT",
     ));
-    assert_eq!((e.role, e.service.as_deref()), (Role::Request, None));
+    assert_eq!((e.reading.role(), e.reading.service), (Role::Request, None));
     // ICMP has no ports.
     let e = one(default_record("10.0.0.5", "10.0.0.6", 0, 0, 1, "ACCEPT"));
-    assert_eq!(e.role, Role::Unknown);
+    assert_eq!(e.reading.role(), Role::Unknown);
     assert!(codes(&e).contains(&"role-icmp"));
-    assert_eq!(e.src.as_ref().unwrap().port, None);
+    assert_eq!(e.reading.src.as_ref().unwrap().port, None);
 }
 
 #[test]
@@ -303,14 +306,17 @@ fn role_from_tcp_flags_beats_ports() {
     r.push((Field::TcpFlags, Value::Int(2)));
     let e = one(r);
     assert_eq!(
-        e.role,
+        e.reading.role(),
         Role::Request,
         "SYN alone is the client, whatever the ports say"
     );
-    assert_eq!(e.tcp_flags.as_deref(), Some(&["SYN".to_string()][..]));
+    assert_eq!(
+        e.reading.tcp_flags.map(|f| f.names()),
+        Some(vec!["SYN".to_string()])
+    );
     let mut r = default_record("10.0.0.6", "10.0.0.5", 50000, 443, 6, "ACCEPT");
     r.push((Field::TcpFlags, Value::Int(18)));
-    assert_eq!(one(r).role, Role::Response);
+    assert_eq!(one(r).reading.role(), Role::Response);
 }
 
 #[test]
@@ -350,8 +356,11 @@ fn owners_of_public_addresses() {
         17,
         "ACCEPT",
     ));
-    let owner = e.dst.as_ref().unwrap().owner.as_ref().unwrap();
+    let owner = e.reading.dst.as_ref().unwrap().owner.as_ref().unwrap();
     assert_eq!(owner.region, "ap-northeast-3");
-    assert_eq!(owner.region_name.as_deref(), Some("Osaka"));
+    assert_eq!(
+        vpcflow_explain::words(Lang::En).region(&owner.region),
+        Some("Osaka")
+    );
     assert!(e.text.contains("Osaka"), "{}", e.text);
 }

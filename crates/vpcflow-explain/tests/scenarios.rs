@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use vpcflow_diagnose::{Conversations, Flow, diagnose};
-use vpcflow_explain::{Lang, Style, words};
+use vpcflow_explain::{Lang, Style, text};
 use vpcflow_netmodel::VpcModel;
 use vpcflow_record::Record;
 use vpcflow_source::{Input, Item, ReadOptions, read_all};
@@ -59,9 +59,9 @@ fn scenario(name: &str) {
     for (lang, suffix) in [(Lang::En, "en"), (Lang::Ja, "ja")] {
         let text = format!(
             "== conversations ==\n{}\n== diagnosis from the logs ==\n{}\n== diagnosis with the configuration ==\n{}",
-            words::conversations_text(&conv, &style(lang)),
-            words::diagnoses_text(&conv, &logs, &style(lang)),
-            words::diagnoses_text(&conv, &config, &style(lang)),
+            text::conversations(&conv, &style(lang)),
+            text::diagnoses(&conv, &logs, &style(lang)),
+            text::diagnoses(&conv, &config, &style(lang)),
         );
         insta::assert_snapshot!(format!("{name}-{suffix}"), text);
     }

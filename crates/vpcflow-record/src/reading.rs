@@ -55,6 +55,11 @@ pub mod as_inbound {
         }
     }
 
+    /// `"inbound"` or `"outbound"`.
+    pub fn known<S: serde::Serializer>(d: &Direction, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(word(*d))
+    }
+
     /// `"inbound"`, `"outbound"` or `"unknown"`.
     pub fn or_unknown<S: serde::Serializer>(
         d: &Option<Direction>,

@@ -265,7 +265,8 @@ fn parse_ipv4(token: &[u8]) -> Option<Ipv4Addr> {
 /// What kind of address an IP is, as far as flow logs care: the ranges a VPC or a host uses for itself, the
 /// ones reserved for examples, and the public internet. One definition for every crate, so that `explain`, the
 /// diagnosis and the `is_private` SQL function never disagree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum AddrScope {
     /// RFC 1918: 10/8, 172.16/12, 192.168/16.
     Private,

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vpcflow_explain::words;
+use vpcflow_explain::text;
 use vpcflow_netmodel::Proto;
 use vpcflow_record::reading::has_ports;
 
@@ -79,19 +79,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match args.output {
         Output::Text => {
-            write!(out, "{}", words::check_text(&check, protocol, style.lang))?;
-            if client_port.is_none() && has_ports(protocol) {
-                writeln!(
-                    out,
-                    "  {}",
-                    match style.lang {
-                        vpcflow_explain::Lang::En =>
-                            "(client port 50000 assumed for the reply; give --from ADDR:PORT for another)",
-                        vpcflow_explain::Lang::Ja =>
-                            "(レスポンスの宛先としてクライアントのポート 50000 を仮定。別のポートは --from ADDR:PORT で指定)",
-                    }
-                )?;
-            }
+            let assumed = client_port.is_none() && has_ports(protocol);
+            write!(
+                out,
+                "{}",
+                text::check(&check, protocol, style.lang, assumed)
+            )?;
         }
         Output::Json => {
             serde_json::to_writer_pretty(&mut out, &check)?;

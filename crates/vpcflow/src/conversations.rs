@@ -78,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Output::Text => write!(
             out,
             "{}",
-            vpcflow_explain::words::conversations_text(&conv, &style)
+            vpcflow_explain::text::conversations(&conv, &style)
         )?,
         Output::Json => {
             serde_json::to_writer_pretty(&mut out, &conv)?;

@@ -7,8 +7,8 @@ use anyhow::Context;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vpcflow_diagnose::{Conversations, diagnose};
-use vpcflow_explain::words;
+use vpcflow_diagnose::{Conversations, Report, diagnose};
+use vpcflow_explain::text;
 use vpcflow_netmodel::VpcModel;
 
 #[derive(clap::Args, Debug)]
@@ -54,30 +54,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match args.output {
-        Output::Text => write!(out, "{}", words::diagnoses_text(&conv, &diagnoses, &style))?,
+        Output::Text => write!(out, "{}", text::diagnoses(&conv, &diagnoses, &style))?,
         Output::Json => {
-            let items: Vec<serde_json::Value> = diagnoses
-                .iter()
-                .map(|d| {
-                    serde_json::json!({
-                        "connection": conv.connections[d.connection],
-                        "records": conv.flows_of(&conv.connections[d.connection]).collect::<Vec<_>>(),
-                        "diagnosis": d,
-                        "text": words::diagnoses_text(&conv, std::slice::from_ref(d), &style)
-                            .lines()
-                            .take_while(|l| !l.is_empty())
-                            .collect::<Vec<_>>()
-                            .join("\n"),
-                    })
-                })
-                .collect();
-            let doc = serde_json::json!({
-                "diagnoses": items,
-                "connections": conv.connections.len(),
-                "records": conv.flows.len(),
-                "configuration_problems": model.as_ref().map(|m| &m.problems),
-            });
-            serde_json::to_writer_pretty(&mut out, &doc)?;
+            let mut report = Report::new(&conv, &diagnoses, model.as_ref());
+            text::annotate(&mut report, &conv, &style);
+            // Through a `Value`, whose keys are sorted: the document's key order stays what it has been.
+            serde_json::to_writer_pretty(&mut out, &serde_json::to_value(&report)?)?;
             writeln!(out)?;
         }
     }

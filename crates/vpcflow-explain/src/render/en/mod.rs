@@ -1,0 +1,186 @@
+//! English.
+
+mod config;
+mod diagnose;
+mod headline;
+mod learn;
+mod notes;
+mod regions;
+
+use super::{Label, Learn, Style, Words};
+use crate::message::Message;
+use crate::note::{Code, Note};
+use crate::reading::Reading;
+use vpcflow_diagnose::{
+    Connection, Conversations, Finding, Flow, Leg, Needed, Reason, Undecided, Verdict, Which,
+};
+use vpcflow_netmodel::{Control, Fix, Packet, PathCheck, Step, StepOutcome};
+use vpcflow_record::Direction;
+use vpcflow_record::reading::Confidence;
+
+/// English.
+pub struct En;
+
+/// A date and time.
+const DATE_TIME: &str = "%Y-%m-%d %H:%M:%S";
+
+impl Words for En {
+    fn note(&self, note: &Note, style: &Style) -> Message {
+        notes::note(note, style)
+    }
+
+    fn headline(&self, reading: &Reading, style: &Style) -> Message {
+        headline::headline(reading, style)
+    }
+
+    fn region(&self, code: &str) -> Option<&'static str> {
+        regions::name(code)
+    }
+
+    fn learn(&self, code: Code) -> Learn {
+        learn::learn(code)
+    }
+
+    fn connection(&self, c: &Connection, number: usize) -> Message {
+        diagnose::connection(c, number)
+    }
+
+    fn when_and_who(&self, c: &Connection, style: &Style) -> Message {
+        diagnose::when_and_who(c, style)
+    }
+
+    fn verdict(&self, v: Verdict) -> &'static str {
+        match v {
+            Verdict::AllowedBothWays => "allowed both ways",
+            Verdict::RequestRejected => "request rejected",
+            Verdict::ReplyRejected => "reply rejected",
+            Verdict::OneWay => "one-way (no reply seen)",
+            Verdict::Unknown => "no action logged",
+        }
+    }
+
+    fn confidence(&self, c: Confidence) -> &'static str {
+        match c {
+            Confidence::Certain => "certain",
+            Confidence::Likely => "likely",
+            Confidence::Possible => "possible",
+        }
+    }
+
+    fn leg(&self, leg: &Leg) -> Message {
+        diagnose::leg(leg)
+    }
+
+    fn flow(&self, f: &Flow) -> Message {
+        diagnose::flow(f)
+    }
+
+    fn conversations_summary(&self, conv: &Conversations) -> Message {
+        diagnose::conversations_summary(conv)
+    }
+
+    fn diagnoses_summary(&self, conv: &Conversations) -> Message {
+        diagnose::diagnoses_summary(conv)
+    }
+
+    fn finding(&self, f: &Finding, c: &Connection) -> Message {
+        diagnose::finding(f, c)
+    }
+
+    fn reason(&self, r: &Reason, conv: &Conversations, style: &Style) -> Message {
+        diagnose::reason(r, conv, style)
+    }
+
+    fn needed(&self, n: Needed) -> Message {
+        diagnose::needed(n)
+    }
+
+    fn undecided(&self, u: &Undecided) -> Message {
+        diagnose::undecided(u)
+    }
+
+    fn dropped_by(&self, which: Which, control: &Control) -> Message {
+        config::dropped_by(which, control)
+    }
+
+    fn step(&self, step: &Step, packet: &Packet) -> Message {
+        config::step(step, packet)
+    }
+
+    fn outcome(&self, o: StepOutcome) -> &'static str {
+        match o {
+            StepOutcome::Allow => "[allow]  ",
+            StepOutcome::Deny => "[DENY]   ",
+            StepOutcome::Unknown => "[unknown]",
+            StepOutcome::NotApplicable => "[n/a]    ",
+        }
+    }
+
+    fn fix(&self, fix: &Fix) -> Message {
+        config::fix(fix)
+    }
+
+    fn direction(&self, d: Direction) -> &'static str {
+        match d {
+            Direction::Ingress => "inbound",
+            Direction::Egress => "outbound",
+        }
+    }
+
+    fn check_answer(&self, check: &PathCheck, protocol: u8) -> Message {
+        config::check_answer(check, protocol)
+    }
+
+    fn outside(&self, addr: std::net::IpAddr) -> Message {
+        crate::message::msg![
+            addr addr,
+            t " is not an interface in the configuration: its own controls were not checked."
+        ]
+    }
+
+    fn label(&self, l: Label) -> &'static str {
+        match l {
+            Label::Evidence => "evidence:",
+            Label::FromTheLogs => "from the logs:",
+            Label::ToNameTheRule => "to name the exact rule:",
+            Label::ToDecide => "to decide:",
+            Label::FromTheConfiguration => "from the configuration",
+            Label::NotEvaluated => "not evaluated:",
+            Label::IcmpEvaluatedAsPing => {
+                "(flow logs do not record ICMP types: evaluated as a ping, echo request and echo reply)"
+            }
+            Label::Request => "request",
+            Label::Reply => "reply",
+            Label::RequestRecord => "request",
+            Label::ReplyRecord => "reply  ",
+            Label::Fix => "fix:",
+            Label::ConfigDiffers => {
+                "  (the records show the other direction rejected: the configuration has probably changed since)"
+            }
+            Label::ConfigAllows => {
+                "→ the configuration allows it now: it was probably changed after these records were written (or the rejected packets came after the connection closed)."
+            }
+            Label::ConfigUndecided => {
+                "→ not decided: part of the configuration is missing or unreadable."
+            }
+            Label::NothingToEvaluate => {
+                "neither address belongs to an interface in the configuration: nothing to evaluate."
+            }
+            Label::At => "at",
+            Label::ClientPortAssumed => {
+                "(client port 50000 assumed for the reply; give --from ADDR:PORT for another)"
+            }
+        }
+    }
+}
+
+/// `TCP`, `UDP`, `ICMP`, or `protocol N`.
+pub(crate) fn protocol_name(p: u8) -> String {
+    vpcflow_catalog::protocols::name(p)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("protocol {p}"))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}

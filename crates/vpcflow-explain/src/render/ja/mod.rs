@@ -1,0 +1,180 @@
+//! Japanese, phrased like the Japanese write-ups in the seeds.
+
+mod config;
+mod diagnose;
+mod headline;
+mod learn;
+mod notes;
+mod regions;
+
+use super::{Label, Learn, Style, Words};
+use crate::message::Message;
+use crate::note::{Code, Note};
+use crate::reading::Reading;
+use vpcflow_diagnose::{
+    Connection, Conversations, Finding, Flow, Leg, Needed, Reason, Undecided, Verdict, Which,
+};
+use vpcflow_netmodel::{Control, Fix, Packet, PathCheck, Step, StepOutcome};
+use vpcflow_record::Direction;
+use vpcflow_record::reading::Confidence;
+
+/// Japanese.
+pub struct Ja;
+
+/// A date and time.
+const DATE_TIME: &str = "%Y年%m月%d日 %H:%M:%S";
+
+impl Words for Ja {
+    fn note(&self, note: &Note, style: &Style) -> Message {
+        notes::note(note, style)
+    }
+
+    fn headline(&self, reading: &Reading, style: &Style) -> Message {
+        headline::headline(reading, style)
+    }
+
+    fn region(&self, code: &str) -> Option<&'static str> {
+        regions::name(code)
+    }
+
+    fn learn(&self, code: Code) -> Learn {
+        learn::learn(code)
+    }
+
+    fn connection(&self, c: &Connection, number: usize) -> Message {
+        diagnose::connection(c, number)
+    }
+
+    fn when_and_who(&self, c: &Connection, style: &Style) -> Message {
+        diagnose::when_and_who(c, style)
+    }
+
+    fn verdict(&self, v: Verdict) -> &'static str {
+        match v {
+            Verdict::AllowedBothWays => "双方向で許可",
+            Verdict::RequestRejected => "リクエストを拒否",
+            Verdict::ReplyRejected => "レスポンスを拒否",
+            Verdict::OneWay => "片方向 (応答なし)",
+            Verdict::Unknown => "許可/拒否の記録なし",
+        }
+    }
+
+    fn confidence(&self, c: Confidence) -> &'static str {
+        match c {
+            Confidence::Certain => "確実",
+            Confidence::Likely => "推定",
+            Confidence::Possible => "可能性あり",
+        }
+    }
+
+    fn leg(&self, leg: &Leg) -> Message {
+        diagnose::leg(leg)
+    }
+
+    fn flow(&self, f: &Flow) -> Message {
+        diagnose::flow(f)
+    }
+
+    fn conversations_summary(&self, conv: &Conversations) -> Message {
+        diagnose::conversations_summary(conv)
+    }
+
+    fn diagnoses_summary(&self, conv: &Conversations) -> Message {
+        diagnose::diagnoses_summary(conv)
+    }
+
+    fn finding(&self, f: &Finding, c: &Connection) -> Message {
+        diagnose::finding(f, c)
+    }
+
+    fn reason(&self, r: &Reason, conv: &Conversations, style: &Style) -> Message {
+        diagnose::reason(r, conv, style)
+    }
+
+    fn needed(&self, n: Needed) -> Message {
+        diagnose::needed(n)
+    }
+
+    fn undecided(&self, u: &Undecided) -> Message {
+        diagnose::undecided(u)
+    }
+
+    fn dropped_by(&self, which: Which, control: &Control) -> Message {
+        config::dropped_by(which, control)
+    }
+
+    fn step(&self, step: &Step, packet: &Packet) -> Message {
+        config::step(step, packet)
+    }
+
+    fn outcome(&self, o: StepOutcome) -> &'static str {
+        match o {
+            StepOutcome::Allow => "[許可]",
+            StepOutcome::Deny => "[拒否]",
+            StepOutcome::Unknown => "[不明]",
+            StepOutcome::NotApplicable => "[対象外]",
+        }
+    }
+
+    fn fix(&self, fix: &Fix) -> Message {
+        config::fix(fix)
+    }
+
+    fn direction(&self, d: Direction) -> &'static str {
+        match d {
+            Direction::Ingress => "インバウンド",
+            Direction::Egress => "アウトバウンド",
+        }
+    }
+
+    fn check_answer(&self, check: &PathCheck, protocol: u8) -> Message {
+        config::check_answer(check, protocol)
+    }
+
+    fn outside(&self, addr: std::net::IpAddr) -> Message {
+        crate::message::msg![
+            addr addr,
+            t " は設定内のインターフェイスではないため、その側の制御は確認していない。"
+        ]
+    }
+
+    fn label(&self, l: Label) -> &'static str {
+        match l {
+            Label::Evidence => "根拠となるレコード:",
+            Label::FromTheLogs => "ログから:",
+            Label::ToNameTheRule => "ルールの特定に必要:",
+            Label::ToDecide => "確定に必要:",
+            Label::FromTheConfiguration => "設定から",
+            Label::NotEvaluated => "評価できない:",
+            Label::IcmpEvaluatedAsPing => {
+                "(フローログには ICMP タイプが記録されないため、ping (エコー要求とエコー応答) として評価)"
+            }
+            Label::Request => "リクエスト",
+            Label::Reply => "レスポンス",
+            Label::RequestRecord => "リクエスト",
+            Label::ReplyRecord => "レスポンス",
+            Label::Fix => "修正:",
+            Label::ConfigDiffers => {
+                "  (レコードでは逆方向が拒否されている。その後設定が変わった可能性が高い)"
+            }
+            Label::ConfigAllows => {
+                "→ 現在の設定では許可される。レコードの記録後に設定が変更された可能性が高い (または接続終了後のパケット)。"
+            }
+            Label::ConfigUndecided => "→ 未確定: 設定の一部がないか読めない。",
+            Label::NothingToEvaluate => {
+                "どちらのアドレスも設定内のインターフェイスのものではない。評価対象がない。"
+            }
+            Label::At => "@",
+            Label::ClientPortAssumed => {
+                "(レスポンスの宛先としてクライアントのポート 50000 を仮定。別のポートは --from ADDR:PORT で指定)"
+            }
+        }
+    }
+}
+
+/// `TCP`, `UDP`, `ICMP`, or `プロトコル N`.
+pub(crate) fn protocol_name(p: u8) -> String {
+    vpcflow_catalog::protocols::name(p)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("プロトコル {p}"))
+}
