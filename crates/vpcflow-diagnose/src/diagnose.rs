@@ -10,8 +10,8 @@
 //! settle it.
 
 use crate::connections::{Connection, Conversations, Flow, Leg, Verdict};
+use crate::timeline::{Timeline, is_public};
 use serde::Serialize;
-use std::net::IpAddr;
 use vpcflow_netmodel::{Control, Packet, Step, StepOutcome, VpcModel, icmp_echo};
 use vpcflow_record::Direction;
 use vpcflow_record::reading::{Confidence, as_inbound, has_ports};
@@ -250,109 +250,118 @@ fn window(c: &Connection) -> (i64, i64) {
 
 /// How long an interface that normally talks must have been silent before its silence means something: one
 /// default aggregation interval.
-const QUIET: i64 = 600;
-
-fn overlaps(c: &Connection, w: (i64, i64)) -> bool {
-    c.start <= w.1 && c.end >= w.0
-}
-
-fn is_public(addr: &str) -> bool {
-    match vpcflow_record::values::parse_addr(addr.as_bytes()) {
-        Some(IpAddr::V4(v4)) => {
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64))
-        }
-        Some(IpAddr::V6(v6)) => {
-            let s = v6.segments()[0];
-            !((s & 0xfe00) == 0xfc00 || (s & 0xffc0) == 0xfe80 || v6.is_loopback())
-        }
-        // Redacted addresses are the public ones people hide.
-        None => true,
-    }
-}
-
-fn leg_on<'a>(c: &'a Connection, iface: &str) -> Option<&'a Leg> {
-    c.legs.iter().find(|l| l.interface == iface)
-}
+pub(crate) const QUIET: i64 = 600;
 
 /// Diagnoses every connection that had something rejected (and outbound requests that got no reply), from the
 /// records and, when given, the configuration.
 pub fn diagnose(conv: &Conversations, model: Option<&VpcModel>) -> Vec<Diagnosis> {
-    let mut out = Vec::new();
-    for (ci, c) in conv.connections.iter().enumerate() {
-        let outbound_no_reply = c.verdict == Verdict::OneWay
-            && c.legs
-                .iter()
-                .all(|l| l.request_way == Some(Direction::Egress))
-            && is_public(&c.server.addr);
-        if !c.verdict.is_rejected() && !outbound_no_reply {
-            continue;
-        }
-        let mut findings = Vec::new();
-        let mut needed = Vec::new();
-        for leg in &c.legs {
-            findings.extend(leg_findings(conv, ci, c, leg, &mut needed));
-        }
-        findings.sort_by_key(|f| f.confidence);
-        let flows: Vec<&Flow> = conv.flows_of(c).collect();
-        let certain = findings
-            .first()
-            .is_some_and(|f| f.confidence == Confidence::Certain);
-        if c.protocol == 6
-            && !certain
-            && c.initiator.confidence != Confidence::Certain
-            && flows.iter().all(|f| f.tcp_flags.is_none())
-        {
-            needed.push(Needed::TcpFlags);
-        }
-        if c.verdict.is_rejected()
-            && !certain
-            && (is_public(&c.client.addr) || is_public(&c.server.addr))
-            && flows.iter().all(|f| !f.has_reject_reason)
-        {
-            needed.push(Needed::RejectReason);
-        }
-        let mut seen = Vec::new();
-        needed.retain(|n| {
-            let fresh = !seen.contains(n);
-            seen.push(*n);
-            fresh
-        });
-        let config = match model {
-            Some(m) => c
-                .legs
-                .iter()
-                .filter(|l| {
-                    outbound_no_reply
-                        || l.request
-                            .iter()
-                            .chain(&l.reply)
-                            .any(|&i| conv.flows[i].rejected())
-                })
-                .map(|l| config_finding(conv, c, l, m))
-                .collect(),
-            None => Vec::new(),
-        };
-        out.push(Diagnosis {
-            connection: ci,
-            findings,
-            needed,
-            config,
-        });
+    let mut timeline = Timeline::new();
+    for f in &conv.flows {
+        timeline.record(f, conv.own_addr.get(&f.interface).map(String::as_str));
     }
-    out
+    for (ci, c) in conv.connections.iter().enumerate() {
+        timeline.connection(ci, c, &conv.flows);
+    }
+    conv.connections
+        .iter()
+        .enumerate()
+        .filter_map(|(ci, c)| diagnose_connection(ci, c, &conv.flows, &timeline, model))
+        .collect()
+}
+
+/// Whether a connection gets a diagnosis: something was rejected, or a request out to a public address got no
+/// reply.
+pub fn needs_diagnosis(c: &Connection) -> bool {
+    c.verdict.is_rejected() || outbound_no_reply(c)
+}
+
+fn outbound_no_reply(c: &Connection) -> bool {
+    c.verdict == Verdict::OneWay
+        && c.legs
+            .iter()
+            .all(|l| l.request_way == Some(Direction::Egress))
+        && is_public(&c.server.addr)
+}
+
+/// The diagnosis of connection `id` (whose legs point into `flows`), with what `timeline` knows of its
+/// interfaces' other traffic; `None` when nothing needs explaining.
+pub fn diagnose_connection(
+    id: usize,
+    c: &Connection,
+    flows: &[Flow],
+    timeline: &Timeline,
+    model: Option<&VpcModel>,
+) -> Option<Diagnosis> {
+    if !needs_diagnosis(c) {
+        return None;
+    }
+    let outbound_no_reply = outbound_no_reply(c);
+    let mut findings = Vec::new();
+    let mut needed = Vec::new();
+    for leg in &c.legs {
+        findings.extend(leg_findings(id, c, leg, flows, timeline, &mut needed));
+    }
+    findings.sort_by_key(|f| f.confidence);
+    let records = || {
+        c.legs
+            .iter()
+            .flat_map(|l| l.request.iter().chain(&l.reply))
+            .map(|&i| &flows[i])
+    };
+    let certain = findings
+        .first()
+        .is_some_and(|f| f.confidence == Confidence::Certain);
+    if c.protocol == 6
+        && !certain
+        && c.initiator.confidence != Confidence::Certain
+        && records().all(|f| f.tcp_flags.is_none())
+    {
+        needed.push(Needed::TcpFlags);
+    }
+    if c.verdict.is_rejected()
+        && !certain
+        && (is_public(&c.client.addr) || is_public(&c.server.addr))
+        && records().all(|f| !f.has_reject_reason)
+    {
+        needed.push(Needed::RejectReason);
+    }
+    let mut seen = Vec::new();
+    needed.retain(|n| {
+        let fresh = !seen.contains(n);
+        seen.push(*n);
+        fresh
+    });
+    let config = match model {
+        Some(m) => c
+            .legs
+            .iter()
+            .filter(|l| {
+                outbound_no_reply
+                    || l.request
+                        .iter()
+                        .chain(&l.reply)
+                        .any(|&i| flows[i].rejected())
+            })
+            .map(|l| config_finding(flows, c, l, m))
+            .collect(),
+        None => Vec::new(),
+    };
+    Some(Diagnosis {
+        connection: id,
+        findings,
+        needed,
+        config,
+    })
 }
 
 fn leg_findings(
-    conv: &Conversations,
     ci: usize,
     c: &Connection,
     leg: &Leg,
+    flows: &[Flow],
+    timeline: &Timeline,
     needed: &mut Vec<Needed>,
 ) -> Vec<Finding> {
-    let flows = &conv.flows;
     let req_rej: Vec<usize> = leg
         .request
         .iter()
@@ -473,54 +482,18 @@ fn leg_findings(
         }
         // An inbound request rejected with no reply: look at the interface's other traffic at the time.
         let w = window(c);
-        let own = conv.own_addr.get(&iface);
-        let others: Vec<(usize, &Connection, &Leg)> = conv
-            .connections
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != ci)
-            .filter_map(|(j, o)| leg_on(o, &iface).map(|l| (j, o, l)))
-            .collect();
-        let acl_replies = others.iter().find(|(_, o, l)| {
-            overlaps(o, w)
-                && o.verdict == Verdict::ReplyRejected
-                && l.request_way == Some(Direction::Egress)
-                && l.reply.iter().any(|&i| flows[i].rejected())
-        });
-        let outbound_works = others.iter().find(|(_, o, l)| {
-            overlaps(o, w)
-                && o.verdict == Verdict::AllowedBothWays
-                && l.request_way == Some(Direction::Egress)
-                && is_public(&o.server.addr)
-        });
+        let acl_replies = timeline.replies_rejected(&iface, ci, w);
+        let outbound_works = timeline.answered(&iface, ci, w);
         let earlier = |same_service: bool| {
-            others
-                .iter()
-                .filter(|(_, o, _)| {
-                    o.end < c.start
-                        && o.verdict == Verdict::AllowedBothWays
-                        && (!same_service || (o.protocol == c.protocol && o.server == c.server))
-                })
-                .max_by_key(|(_, o, _)| o.end)
+            let service = same_service.then_some((c.protocol, &c.server));
+            timeline.allowed_before(&iface, c.start, service)
         };
-        let is_outbound = |f: &Flow| {
-            f.interface == iface
-                && (f.way == Some(Direction::Egress) || own.is_some_and(|a| *a == f.src))
-        };
-        let sent_between = |from: i64, to: i64| {
-            flows.iter().any(|f| {
-                is_outbound(f) && f.span_end() >= from && f.start.unwrap_or(i64::MIN) <= to
-            })
-        };
-        let last_sent = flows
-            .iter()
-            .filter(|f| is_outbound(f) && f.span_end() < c.start)
-            .map(|f| f.span_end())
-            .max();
+        let sent_between = |from: i64, to: i64| timeline.sent_between(&iface, from, to);
+        let last_sent = timeline.last_sent(&iface, c.start);
         let silent = !sent_between(c.start - QUIET, c.end);
         let before = earlier(true).or(earlier(false)).filter(|_| silent);
         let before_same = earlier(true);
-        if let Some((j, _, _)) = acl_replies {
+        if let Some(j) = acl_replies {
             out.insert(
                 0,
                 finding(
@@ -528,7 +501,7 @@ fn leg_findings(
                     way,
                     Confidence::Likely,
                     evidence.clone(),
-                    vec![Reason::AclRejectsInboundReplies { connection: *j }],
+                    vec![Reason::AclRejectsInboundReplies { connection: j }],
                 ),
             );
             out.push(finding(
@@ -539,7 +512,7 @@ fn leg_findings(
                 vec![Reason::NoReplySeen],
             ));
             needed.extend([Needed::NetworkAcl, Needed::SecurityGroups]);
-        } else if let Some((j, o, _)) = before {
+        } else if let Some((end, j)) = before {
             out.insert(
                 0,
                 finding(
@@ -548,9 +521,9 @@ fn leg_findings(
                     Confidence::Likely,
                     evidence.clone(),
                     vec![
-                        Reason::AllowedBefore { connection: *j },
+                        Reason::AllowedBefore { connection: j },
                         Reason::SilentSince {
-                            since: last_sent.unwrap_or(o.end),
+                            since: last_sent.unwrap_or(end),
                         },
                     ],
                 ),
@@ -560,10 +533,10 @@ fn leg_findings(
                 way,
                 Confidence::Possible,
                 evidence,
-                vec![Reason::AllowedBefore { connection: *j }],
+                vec![Reason::AllowedBefore { connection: j }],
             ));
             needed.extend([Needed::Routes, Needed::SecurityGroups, Needed::NetworkAcl]);
-        } else if let Some((j, _, _)) = before_same {
+        } else if let Some((_, j)) = before_same {
             out.insert(
                 0,
                 finding(
@@ -571,7 +544,7 @@ fn leg_findings(
                     way,
                     Confidence::Likely,
                     evidence.clone(),
-                    vec![Reason::AllowedBefore { connection: *j }],
+                    vec![Reason::AllowedBefore { connection: j }],
                 ),
             );
             needed.extend([Needed::SecurityGroups, Needed::NetworkAcl]);
@@ -587,8 +560,8 @@ fn leg_findings(
             }
         } else {
             let mut reasons = vec![Reason::NoReplySeen];
-            if let Some((j, _, _)) = outbound_works {
-                reasons.push(Reason::OutboundWorks { connection: *j });
+            if let Some(j) = outbound_works {
+                reasons.push(Reason::OutboundWorks { connection: j });
             }
             out.insert(
                 0,
@@ -642,13 +615,7 @@ fn closing(flows: &[Flow], idx: &[usize]) -> bool {
     })
 }
 
-fn config_finding(
-    conv: &Conversations,
-    c: &Connection,
-    leg: &Leg,
-    model: &VpcModel,
-) -> ConfigFinding {
-    let flows = &conv.flows;
+fn config_finding(flows: &[Flow], c: &Connection, leg: &Leg, model: &VpcModel) -> ConfigFinding {
     let mut out = ConfigFinding {
         interface: leg.interface.clone(),
         request: None,

@@ -12,12 +12,13 @@
 pub mod connections;
 mod diagnose;
 pub mod pairing;
+pub mod timeline;
 
 pub use connections::{
     Basis, CatalogPorts, Connection, Conversations, Endpoint, Flow, Initiator, Leg, Verdict,
 };
 pub use diagnose::{
     Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, Reason, Report, ReportItem,
-    Undecided, Which, diagnose,
+    Undecided, Which, diagnose, diagnose_connection, needs_diagnosis,
 };
 pub use vpcflow_record::reading::Confidence;

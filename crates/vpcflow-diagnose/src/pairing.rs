@@ -72,6 +72,7 @@ struct PacketKey {
 
 struct Cluster {
     key: PacketKey,
+    start: i64,
     end: i64,
     /// Per leg: its records with their input order.
     legs: Vec<Vec<(u64, Flow)>>,
@@ -93,6 +94,11 @@ pub struct Pairing {
     deadlines: BinaryHeap<Reverse<(i64, u64)>>,
     /// Connections that may be one half of a NAT gateway connection, waiting for the other half.
     nat: Vec<(i64, Paired)>,
+    /// Gateway halves two translating halves have claimed: ambiguous, joined to neither.
+    contested: BTreeSet<u64>,
+    /// Open connections on NAT gateways' interfaces, by interface: (start, cluster), so that a gateway's own
+    /// half waits for a translating half still open.
+    gateway_open: HashMap<String, BTreeSet<(i64, u64)>>,
     next_leg: u64,
     next_cluster: u64,
     seq: u64,
@@ -115,6 +121,8 @@ impl Pairing {
             clusters: HashMap::new(),
             deadlines: BinaryHeap::new(),
             nat: Vec::new(),
+            gateway_open: HashMap::new(),
+            contested: BTreeSet::new(),
             next_leg: 0,
             next_cluster: 0,
             seq: 0,
@@ -223,6 +231,7 @@ impl Pairing {
                     id,
                     Cluster {
                         key: packet_key,
+                        start: s,
                         end: e,
                         legs: Vec::new(),
                         open: 0,
@@ -232,6 +241,12 @@ impl Pairing {
             }
         };
         let cluster = self.clusters.get_mut(&cluster_id).expect("made above");
+        if self.learned.intermediate.contains(&flow.interface) {
+            self.gateway_open
+                .entry(flow.interface.clone())
+                .or_default()
+                .insert((cluster.start, cluster_id));
+        }
         cluster.legs.push(vec![(seq, flow)]);
         cluster.open += 1;
         cluster.end = cluster.end.max(e);
@@ -286,6 +301,14 @@ impl Pairing {
             return;
         }
         let cluster = self.clusters.remove(&leg.cluster).expect("present");
+        for l in &cluster.legs {
+            if let Some(open) = self.gateway_open.get_mut(&l[0].1.interface) {
+                open.remove(&(cluster.start, leg.cluster));
+                if open.is_empty() {
+                    self.gateway_open.remove(&l[0].1.interface);
+                }
+            }
+        }
         let hash = self.hasher.hash_one(&cluster.key);
         if let Some(ids) = self.current.get_mut(&hash) {
             ids.retain(|c| *c != leg.cluster);
@@ -301,19 +324,13 @@ impl Pairing {
         }
     }
 
-    /// A cluster's connection: its legs and records in the order the batch pairing gives them (by time, then
-    /// input order), so that both ways of pairing say the same.
+    /// A cluster's connection: its legs in the order they began (by their first record's start, then input
+    /// order), each leg's records by time.
     fn decide(&self, id: u64, cluster: Cluster) -> Paired {
         let mut legs = cluster.legs;
         for leg in &mut legs {
             leg.sort_by_key(|(seq, f)| (f.span(), *seq));
         }
-        let span = |leg: &Vec<(u64, Flow)>| {
-            let s = leg.iter().map(|(_, f)| f.span().0).min().unwrap_or(0);
-            let e = leg.iter().map(|(_, f)| f.span().1).max().unwrap_or(0);
-            (s, e)
-        };
-        legs.sort_by_key(|leg| (span(leg), leg[0].0));
         let records = legs.iter().map(Vec::len).sum();
         let mut flows = Vec::with_capacity(records);
         let mut seqs = Vec::with_capacity(records);
@@ -345,27 +362,42 @@ impl Pairing {
         }
         let mut waiting = std::mem::take(&mut self.nat);
         waiting.sort_by_key(|(_, p)| p.id);
+        let halves: Vec<(&Connection, &[Flow])> = waiting
+            .iter()
+            .map(|(_, p)| (&p.connection, p.flows.as_slice()))
+            .collect();
+        // Which gateway half each translating half claims. A half claimed twice is ambiguous and joined to
+        // neither; a claim waits while a connection still open on the gateway's interface could claim it too.
+        let claims: Vec<(usize, usize)> = (0..waiting.len())
+            .filter_map(|i| nat_partner(&halves, i, &self.learned).map(|j| (i, j)))
+            .collect();
+        let mut hold = vec![false; waiting.len()];
         let mut merges = Vec::new();
-        {
-            let halves: Vec<(&Connection, &[Flow])> = waiting
-                .iter()
-                .map(|(_, p)| (&p.connection, p.flows.as_slice()))
-                .collect();
-            for (i, (end, _)) in waiting.iter().enumerate() {
-                if ready(*end)
-                    && let Some(j) = nat_partner(&halves, i, &self.learned)
-                {
-                    merges.push((i, j));
-                }
-            }
-        }
-        let mut slots: Vec<Option<(i64, Paired)>> = waiting.into_iter().map(Some).collect();
-        for (i, j) in merges {
-            if slots[i].is_none() || slots[j].is_none() {
+        for &(i, j) in &claims {
+            if !ready(waiting[i].0) {
                 continue;
             }
-            let (_, other) = slots[j].take().expect("checked");
-            let (_, this) = slots[i].as_mut().expect("checked");
+            if self.partner_may_be_open(&waiting[j].1, waiting[j].0, now, all) {
+                hold[i] = true;
+            } else if claims.iter().filter(|(_, k)| *k == j).count() > 1 {
+                self.contested.insert(waiting[j].1.id);
+            } else if !self.contested.contains(&waiting[j].1.id) {
+                merges.push((i, j));
+            }
+        }
+        // A gateway's own half waits while a translating half that could take it waits.
+        for (j, held) in hold.iter_mut().enumerate() {
+            *held |= (0..waiting.len()).any(|i| {
+                i != j && !ready(waiting[i].0) && is_wanted_by(&halves, i, j, &self.learned)
+            });
+        }
+        drop(halves);
+        let mut slots: Vec<Option<(i64, Paired)>> = waiting.into_iter().map(Some).collect();
+        for (i, j) in merges {
+            let (_, other) = slots[j].take().expect("claimed once");
+            let (_, this) = slots[i]
+                .as_mut()
+                .expect("a translating half is never claimed");
             merge_nat(
                 &mut this.connection,
                 &mut this.flows,
@@ -374,27 +406,29 @@ impl Pairing {
             );
             this.seqs.extend(other.seqs);
         }
-        // A gateway's own half waits while a translating half that could take it still waits.
-        let kept: Vec<(i64, Paired)> = slots.into_iter().flatten().collect();
-        let halves: Vec<(&Connection, &[Flow])> = kept
-            .iter()
-            .map(|(_, p)| (&p.connection, p.flows.as_slice()))
-            .collect();
-        let wanted: Vec<bool> = (0..kept.len())
-            .map(|j| {
-                kept.iter().enumerate().any(|(i, (end, _))| {
-                    i != j && !ready(*end) && is_wanted_by(&halves, i, j, &self.learned)
-                })
-            })
-            .collect();
-        drop(halves);
-        for ((end, p), wanted) in kept.into_iter().zip(wanted) {
-            if ready(end) && !wanted {
+        for (slot, held) in slots.into_iter().zip(hold) {
+            let Some((end, p)) = slot else { continue };
+            if ready(end) && !held && !self.partner_may_be_open(&p, end, now, all) {
+                self.contested.remove(&p.id);
                 out(p);
             } else {
                 self.nat.push((end, p));
             }
         }
+    }
+
+    /// Whether a connection still open on `p`'s gateway interface, started soon enough to be its other half,
+    /// may yet take it. Bounded: after an hour a half is handed out whatever is still open.
+    fn partner_may_be_open(&self, p: &Paired, end: i64, now: i64, all: bool) -> bool {
+        if all || end.saturating_add(6 * GAP) < now {
+            return false;
+        }
+        p.connection.legs.iter().any(|l| {
+            self.gateway_open.get(&l.interface).is_some_and(|open| {
+                open.range(..(end.saturating_add(GAP + 1), 0))
+                    .any(|(_, id)| *id != p.id)
+            })
+        })
     }
 
     /// Closes every leg and hands out every connection left.
