@@ -11,7 +11,10 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use vpcflow_catalog::services;
-use vpcflow_record::reading::{Confidence, OwnAddresses, as_inbound, has_ports};
+use vpcflow_record::reading::{
+    self, AddrKind, Decided, DirectionBasis, Ends, Evidence, InitiatorBasis, OwnAddresses, Side,
+    SideEvidence, as_inbound,
+};
 use vpcflow_record::{Action, Direction, Field, LogStatus, Record, values::parse_addr};
 
 /// Records of one 5-tuple further apart than this (seconds) are different connections: the longest aggregation
@@ -125,6 +128,32 @@ impl Flow {
         self.pkt_dst.as_deref().unwrap_or(&self.dst)
     }
 
+    /// What the record shows of who initiated (for [`reading::initiator`]).
+    pub fn evidence(&self) -> Evidence {
+        Evidence {
+            tcp_flags: self.tcp_flags,
+            first_start: self.start.or(self.end),
+        }
+    }
+
+    /// What the record shows of which side is the interface (for [`reading::interface_side`]). A flow always has
+    /// an interface and is never a transit gateway record (those have no `interface-id`).
+    pub fn side_evidence(&self) -> SideEvidence {
+        let translated = |own: &str, packet: &Option<String>| {
+            packet.as_deref().is_some_and(|p| {
+                parse_addr(own.as_bytes()).is_some() && parse_addr(p.as_bytes()).is_some()
+            })
+        };
+        SideEvidence {
+            flow_direction: self.way,
+            src: Some(AddrKind::of(&self.src)),
+            dst: Some(AddrKind::of(&self.dst)),
+            src_translated: translated(&self.src, &self.pkt_src),
+            dst_translated: translated(&self.dst, &self.pkt_dst),
+            ..SideEvidence::default()
+        }
+    }
+
     /// Whether the record was rejected.
     pub fn rejected(&self) -> bool {
         self.action == Some(Action::Reject)
@@ -155,35 +184,6 @@ impl Endpoint {
     pub fn ip(&self) -> Option<IpAddr> {
         parse_addr(self.addr.as_bytes())
     }
-}
-
-/// What the choice of initiator rests on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Basis {
-    /// A record from the client carries SYN without ACK.
-    TcpSyn,
-    /// A record from the server carries SYN-ACK.
-    TcpSynAck,
-    /// The server's port is a well-known service and the client's is not.
-    WellKnownPort,
-    /// The client's port is in the ephemeral range and the server's is not.
-    EphemeralPort,
-    /// Neither port says; the lower one is taken as the server's.
-    LowerPort,
-    /// The client's traffic started first.
-    FirstSeen,
-    /// Only one direction was logged.
-    OnlyDirection,
-}
-
-/// Who initiated, and how sure that is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Initiator {
-    /// How sure.
-    pub confidence: Confidence,
-    /// Why.
-    pub basis: Basis,
 }
 
 /// What happened to the connection.
@@ -231,14 +231,15 @@ pub struct Leg {
 pub struct Connection {
     /// IANA protocol number.
     pub protocol: u8,
-    /// The initiator's end, in packet addresses.
+    /// The initiator's end, in packet addresses; when the initiator is not known, the end whose record came first.
     pub client: Endpoint,
     /// The other end.
     pub server: Endpoint,
-    /// The service at the server's port (`HTTP`, `NTP`).
+    /// The service at the server's port (`HTTP`, `NTP`), when the server is known (or both ends use its port).
     pub service: Option<&'static str>,
-    /// Who initiated and why.
-    pub initiator: Initiator,
+    /// Who initiated (the client, or `None` when the records do not tell), what that rests on and how sure it
+    /// is: decided by [`vpcflow_record::reading::initiator`], as `explain` decides it for one record.
+    pub initiator: Decided<Option<Endpoint>, InitiatorBasis>,
     /// The connection as each interface logged it.
     pub legs: Vec<Leg>,
     /// What happened.
@@ -317,6 +318,24 @@ impl Conversations {
     }
 }
 
+/// Which way a flow crossed its interface: [`reading::interface_side`] over the record and what the interface's
+/// other records teach about its own address (`own`, from [`learn`]).
+pub fn interface_side(
+    f: &Flow,
+    own: &BTreeMap<String, String>,
+) -> Decided<Option<Direction>, DirectionBasis> {
+    side_of(f, own.get(&f.interface).map(String::as_str))
+}
+
+/// [`interface_side`], given the flow's interface's own address.
+pub fn side_of(f: &Flow, own: Option<&str>) -> Decided<Option<Direction>, DirectionBasis> {
+    let learned = own.and_then(|mine| reading::learned_end(mine, &f.src, &f.dst));
+    reading::interface_side(&SideEvidence {
+        learned,
+        ..f.side_evidence()
+    })
+}
+
 /// What the records teach about their interfaces before pairing: each one's own address (from `flow-direction`
 /// when logged, else the address in most of its records, preferring an internal one on a tie) and which ones pass
 /// packets on for others (NAT gateways: records whose packet addresses differ).
@@ -352,28 +371,34 @@ pub(crate) fn connection(
         port: first.dst_port,
     };
     let from_a = |f: &Flow| f.packet_src() == a.addr && f.src_port == a.port;
-    let (a_is_client, initiator) = decide_initiator(flows, &all, &a, &b, protocol, from_a);
-    let (client, server) = if a_is_client { (a, b) } else { (b, a) };
+    let decided = decide_initiator(flows, &all, &a, &b, protocol, from_a);
+    let ends = Ends {
+        protocol: Some(protocol),
+        a_port: a.port,
+        b_port: b.port,
+    };
+    let service = reading::server_port(ends, &decided).and_then(|p| services::name(p, protocol));
+    let (client, server) = if decided.value == Some(Side::B) {
+        (b, a)
+    } else {
+        (a, b)
+    };
+    let initiator = Decided {
+        value: decided.value.map(|_| client.clone()),
+        basis: decided.basis,
+        confidence: decided.confidence,
+    };
     let is_request = |f: &Flow| f.packet_src() == client.addr && f.src_port == client.port;
     let mut out_legs = Vec::new();
     for g in legs {
         let interface = flows[g[0]].interface.clone();
         let (request, reply): (Vec<usize>, Vec<usize>) =
             g.iter().partition(|&&i| is_request(&flows[i]));
-        let sample = request.first().or(reply.first()).map(|&i| &flows[i]);
-        let request_way = sample.and_then(|f| {
-            let is_req = is_request(f);
-            let way = f.way.or_else(|| {
-                let mine = own.get(&f.interface)?;
-                if *mine == f.src {
-                    Some(Direction::Egress)
-                } else if *mine == f.dst {
-                    Some(Direction::Ingress)
-                } else {
-                    None
-                }
-            })?;
-            Some(if is_req { way } else { way.reverse() })
+        // The request's way, from the first of the leg's records whose side of the interface is known.
+        let request_way = request.iter().chain(&reply).find_map(|&i| {
+            let f = &flows[i];
+            let way = interface_side(f, own).value?;
+            Some(if is_request(f) { way } else { way.reverse() })
         });
         let intermediate = g
             .iter()
@@ -392,7 +417,7 @@ pub(crate) fn connection(
     let end = all.iter().map(|&i| flows[i].span().1).max().unwrap_or(0);
     Connection {
         protocol,
-        service: services::name(server.port, protocol),
+        service,
         client,
         server,
         initiator,
@@ -428,7 +453,8 @@ fn verdict(flows: &[Flow], legs: &[Leg]) -> Verdict {
     }
 }
 
-/// Decides whether `a` is the client. Evidence in order of strength: TCP flags, ports, who spoke first.
+/// Who initiated between `a` (the first record's source) and `b`: [`reading::initiator`] over what each direction's
+/// records add up to (their tcp-flags OR-ed, their earliest time).
 fn decide_initiator(
     flows: &[Flow],
     all: &[usize],
@@ -436,81 +462,25 @@ fn decide_initiator(
     b: &Endpoint,
     protocol: u8,
     from_a: impl Fn(&Flow) -> bool,
-) -> (bool, Initiator) {
-    let certain = |basis| Initiator {
-        confidence: Confidence::Certain,
-        basis,
-    };
-    let likely = |basis| Initiator {
-        confidence: Confidence::Likely,
-        basis,
-    };
-    if protocol == 6 {
-        for &i in all {
-            let f = &flows[i];
-            if let Some(flags) = f.tcp_flags
-                && flags & 0x12 == 0x02
-            {
-                return (from_a(f), certain(Basis::TcpSyn));
-            }
-        }
-        for &i in all {
-            let f = &flows[i];
-            if let Some(flags) = f.tcp_flags
-                && flags & 0x12 == 0x12
-            {
-                return (!from_a(f), certain(Basis::TcpSynAck));
-            }
-        }
-    }
-    if has_ports(protocol) {
-        let known_a = services::name(a.port, protocol).is_some();
-        let known_b = services::name(b.port, protocol).is_some();
-        let eph_a = services::is_ephemeral(a.port);
-        let eph_b = services::is_ephemeral(b.port);
-        if known_a != known_b && !(known_a && eph_a) && !(known_b && eph_b) {
-            return (known_b, likely(Basis::WellKnownPort));
-        }
-        if eph_a != eph_b {
-            return (eph_a, likely(Basis::EphemeralPort));
-        }
-        if (a.port < 1024) != (b.port < 1024) {
-            return (b.port < 1024, likely(Basis::WellKnownPort));
-        }
-    }
-    let first = |pred: &dyn Fn(&Flow) -> bool| {
+) -> Decided<Option<Side>, InitiatorBasis> {
+    let evidence = |pred: &dyn Fn(&Flow) -> bool| {
         all.iter()
             .map(|&i| &flows[i])
             .filter(|f| pred(f))
-            .map(|f| f.span().0)
-            .min()
+            .map(Flow::evidence)
+            .reduce(Evidence::merge)
     };
-    let fa = first(&|f| from_a(f));
-    let fb = first(&|f| !from_a(f));
-    match (fa, fb) {
-        (Some(_), None) => (true, likely(Basis::OnlyDirection)),
-        (None, Some(_)) => (false, likely(Basis::OnlyDirection)),
-        (Some(x), Some(y)) if x != y => (x < y, likely(Basis::FirstSeen)),
-        _ => {
-            if has_ports(protocol) && a.port != b.port {
-                (
-                    a.port > b.port,
-                    Initiator {
-                        confidence: Confidence::Possible,
-                        basis: Basis::LowerPort,
-                    },
-                )
-            } else {
-                (
-                    true,
-                    Initiator {
-                        confidence: Confidence::Possible,
-                        basis: Basis::FirstSeen,
-                    },
-                )
-            }
-        }
-    }
+    let ends = Ends {
+        protocol: Some(protocol),
+        a_port: a.port,
+        b_port: b.port,
+    };
+    reading::initiator(
+        ends,
+        evidence(&|f| from_a(f)),
+        evidence(&|f| !from_a(f)),
+        &CatalogPorts,
+    )
 }
 
 /// The gateway's side of a NAT connection: for each leg of `c` that passes packets on (an intermediate leg) and

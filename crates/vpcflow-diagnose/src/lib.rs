@@ -15,10 +15,10 @@ pub mod pairing;
 pub mod timeline;
 
 pub use connections::{
-    Basis, CatalogPorts, Connection, Conversations, Endpoint, Flow, Initiator, Leg, Verdict,
+    CatalogPorts, Connection, Conversations, Endpoint, Flow, Leg, Verdict, interface_side,
 };
 pub use diagnose::{
     Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, Reason, Report, ReportItem,
     Undecided, Which, diagnose, diagnose_connection, needs_diagnosis,
 };
-pub use vpcflow_record::reading::Confidence;
+pub use vpcflow_record::reading::{Confidence, InitiatorBasis};

@@ -12,7 +12,7 @@
 //! "allowed earlier" or "silent since" question could still need of them is kept as one summary per interface and
 //! service, so memory follows the traffic of the last few intervals, not the input.
 
-use crate::connections::{Connection, Endpoint, Flow, Verdict};
+use crate::connections::{Connection, Endpoint, Flow, Verdict, side_of};
 use std::collections::HashMap;
 use vpcflow_record::Direction;
 
@@ -92,8 +92,7 @@ impl Timeline {
 
     /// Notes a record of an interface whose own address is `own`, if it is one the interface sent.
     pub fn record(&mut self, f: &Flow, own: Option<&str>) {
-        let outbound = f.way == Some(Direction::Egress) || own.is_some_and(|a| a == f.src);
-        if !outbound {
+        if side_of(f, own).value != Some(Direction::Egress) {
             return;
         }
         let from = f.start.unwrap_or(i64::MIN);
@@ -330,10 +329,9 @@ mod tests {
         }
 
         fn outbound(&self, iface: &str) -> impl Iterator<Item = &Flow> {
-            let own = self.0.own_addr.get(iface);
+            let own = self.0.own_addr.get(iface).map(String::as_str);
             self.0.flows.iter().filter(move |f| {
-                f.interface == iface
-                    && (f.way == Some(Direction::Egress) || own.is_some_and(|a| *a == f.src))
+                f.interface == iface && side_of(f, own).value == Some(Direction::Egress)
             })
         }
 

@@ -1,72 +1,13 @@
 //! Every record of the seeds (and a few constructed from the reference facts) explained in English and
-//! Japanese, checked against reviewed snapshots.
-//!
-//! Fixture files hold record lines; `format: ...` switches the format for the lines after it (default: AWS's
-//! default format) and `#` starts a comment. Each line is parsed on its own, through the real parser, so that a
-//! field that is `-` everywhere in the file is still known to be in the format.
+//! Japanese, checked against reviewed snapshots (fixtures: see `common`).
 
+mod common;
+
+use common::load;
 use jiff::tz::TimeZone;
-use std::path::Path;
 use vpcflow_catalog::AwsRanges;
 use vpcflow_explain::{Explainer, Lang, Role};
-use vpcflow_record::{BatchBuilder, Direction, Field, Format, Record, Value};
-
-struct Fixture {
-    location: String,
-    record: Record,
-}
-
-fn load(name: &str) -> Vec<Fixture> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut format = Format::default_v2();
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if let Some(f) = line.strip_prefix("format:") {
-            format = Format::parse(f).unwrap();
-            continue;
-        }
-        let mut builder = BatchBuilder::new(&format, None, 1);
-        // Hand-made examples with impossible values (55.123.456.78) are built from their tokens.
-        let record = match builder
-            .push_line(line.as_bytes())
-            .map(|()| builder.finish())
-        {
-            Ok(parsed) if parsed.errors.is_empty() => Record::from_batch(&parsed.batch, 0, None),
-            _ => from_tokens(&format, line),
-        };
-        out.push(Fixture {
-            location: format!("tests/data/{name}:{}", i + 1),
-            record,
-        });
-    }
-    out
-}
-
-fn from_tokens(format: &Format, line: &str) -> Record {
-    let values = format
-        .fields()
-        .iter()
-        .zip(line.split(' '))
-        .map(|(f, t)| {
-            let v = if t == "-" {
-                Value::Absent
-            } else if f.kind().is_integer() {
-                t.parse().map(Value::Int).unwrap_or(Value::Absent)
-            } else {
-                Value::Text(t.to_string())
-            };
-            (*f, v)
-        })
-        .collect();
-    Record::new(values)
-}
+use vpcflow_record::{Direction, Field, Record, Value};
 
 fn explainer(lang: Lang, tz: &str) -> Explainer {
     Explainer::new(lang, TimeZone::get(tz).unwrap(), AwsRanges::builtin())
@@ -108,6 +49,7 @@ snapshot_file!(seed004_qiita_2017, "seed004-qiita-2017.log");
 snapshot_file!(facts_v5_fields, "facts-v5-fields.log");
 snapshot_file!(facts_v7_v11_fields, "facts-v7-v11-fields.log");
 snapshot_file!(facts_transit_gateway, "facts-transit-gateway.log");
+snapshot_file!(facts_initiator, "facts-initiator.log");
 
 /// The other two combinations, once: English with a non-UTC zone, Japanese in UTC.
 #[test]

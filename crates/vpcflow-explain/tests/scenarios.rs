@@ -2,45 +2,26 @@
 //! against the configuration, in English and Japanese, checked against reviewed snapshots. (The conclusions
 //! themselves are checked as data in `vpcflow-diagnose`'s tests, over the same fixtures.)
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use vpcflow_diagnose::{Conversations, Flow, diagnose};
 use vpcflow_explain::{Lang, Style, text};
 use vpcflow_netmodel::VpcModel;
-use vpcflow_record::Record;
-use vpcflow_source::{Input, Item, ReadOptions, read_all};
 
-fn dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../vpcflow-diagnose/tests/data")
-        .join(name)
-}
+const SCENARIOS: &str = "crates/vpcflow-diagnose/tests/data";
 
-/// The records of a scenario, located as `name/flows.log:LINE` so that snapshots do not depend on the checkout.
+/// The records of a scenario, located as `name/flows.log:LINE`.
 fn flows(name: &str) -> Conversations {
-    let path = dir(name).join("flows.log");
-    let mut out = Vec::new();
-    read_all(
-        &[Input::Path(path.clone())],
-        &ReadOptions::default(),
-        1,
-        &mut |item| {
-            match item {
-                Item::Batch(b) => {
-                    for row in 0..b.data.num_rows() {
-                        let rec = Record::from_batch(&b.data, row, b.source.format.as_ref());
-                        let loc = b
-                            .location(row)
-                            .replace(&path.display().to_string(), &format!("{name}/flows.log"));
-                        out.extend(Flow::from_record(&rec, &loc));
-                    }
-                }
-                Item::Problem(p) => panic!("{p}"),
-                Item::Done(_) => {}
-            }
-            true
-        },
+    let records = common::read(
+        &format!("{SCENARIOS}/{name}/flows.log"),
+        &format!("{name}/flows.log"),
     );
-    Conversations::build(out)
+    Conversations::build(
+        records
+            .iter()
+            .filter_map(|f| Flow::from_record(&f.record, &f.location))
+            .collect(),
+    )
 }
 
 fn style(lang: Lang) -> Style {
@@ -53,7 +34,7 @@ fn style(lang: Lang) -> Style {
 fn scenario(name: &str) {
     let conv = flows(name);
     let logs = diagnose(&conv, None);
-    let model = VpcModel::load(&dir(name).join("vpc")).unwrap();
+    let model = VpcModel::load(&common::root().join(SCENARIOS).join(name).join("vpc")).unwrap();
     assert!(model.problems.is_empty(), "{:?}", model.problems);
     let config = diagnose(&conv, Some(&model));
     for (lang, suffix) in [(Lang::En, "en"), (Lang::Ja, "ja")] {

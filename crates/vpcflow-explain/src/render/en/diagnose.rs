@@ -5,7 +5,8 @@ use crate::message::{Message, msg};
 use crate::render::Style;
 use crate::render::{endpoint, other_connection};
 use vpcflow_diagnose::{
-    Basis, Cause, Connection, Conversations, Finding, Flow, Leg, Needed, Reason, Undecided, Verdict,
+    Cause, Connection, Conversations, Finding, Flow, InitiatorBasis, Leg, Needed, Reason,
+    Undecided, Verdict,
 };
 use vpcflow_record::Direction;
 use vpcflow_record::reading::has_ports;
@@ -31,27 +32,47 @@ pub(super) fn when_and_who(c: &Connection, style: &Style) -> Message {
     } else {
         msg![t "time not logged"]
     };
-    m.append(msg![
-        t "; initiator ", addr c.client.addr, t " (",
-        t crate::render::Words::confidence(&super::En, c.initiator.confidence), t ": ",
-        m basis(c), t ")"
-    ]);
+    if c.initiator.value.is_some() {
+        m.append(msg![
+            t "; initiator ", addr c.client.addr, t " (",
+            t crate::render::Words::confidence(&super::En, c.initiator.confidence), t ": ",
+            m basis(c), t ")"
+        ]);
+    } else {
+        m.append(msg![t "; initiator not known (", m basis(c), t ")"]);
+    }
     m
 }
 
 fn basis(c: &Connection) -> Message {
     let (sp, cp) = (c.server.port, c.client.port);
     match c.initiator.basis {
-        Basis::TcpSyn => msg![t "its record carries SYN"],
-        Basis::TcpSynAck => msg![t "the other side answered with SYN-ACK"],
-        Basis::WellKnownPort => match c.service {
+        InitiatorBasis::TcpSyn => msg![t "its record carries SYN"],
+        InitiatorBasis::TcpSynAck => msg![t "the other side answered with SYN-ACK"],
+        InitiatorBasis::WellKnownPort => match c.service {
             Some(s) => msg![t "port ", port sp, t " is ", svc s],
             None => msg![t "port ", port sp, t " is a well-known port, ", port cp, t " is not"],
         },
-        Basis::EphemeralPort => msg![t "port ", port cp, t " is ephemeral, ", port sp, t " is not"],
-        Basis::LowerPort => msg![t "no better clue; ", port sp, t " is the lower port"],
-        Basis::FirstSeen => msg![t "its traffic started first"],
-        Basis::OnlyDirection => msg![t "only its direction was logged"],
+        InitiatorBasis::EphemeralPort => {
+            msg![t "port ", port cp, t " is ephemeral, ", port sp, t " is not"]
+        }
+        InitiatorBasis::SystemPort => {
+            msg![t "port ", port sp, t " is a system port (below 1024), ", port cp, t " is not"]
+        }
+        InitiatorBasis::FirstSeen => msg![t "its traffic started first"],
+        InitiatorBasis::SamePort => msg![
+            t "both ends use port ", port sp,
+            m c.service.map(|s| msg![t " (", svc s, t ")"]).unwrap_or_default(),
+            t ", and the records do not show who spoke first"
+        ],
+        InitiatorBasis::NoPorts => msg![
+            proto protocol_name(c.protocol),
+            t " has no ports, and the records do not show who spoke first"
+        ],
+        InitiatorBasis::PortsUnclear => msg![
+            t "ports ", port cp, t " and ", port sp,
+            t " do not say which side is the service, and the records do not show who spoke first"
+        ],
     }
 }
 

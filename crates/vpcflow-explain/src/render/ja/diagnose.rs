@@ -4,7 +4,8 @@ use super::protocol_name;
 use crate::message::{Message, msg};
 use crate::render::{Style, endpoint, other_connection};
 use vpcflow_diagnose::{
-    Basis, Cause, Connection, Conversations, Finding, Flow, Leg, Needed, Reason, Undecided, Verdict,
+    Cause, Connection, Conversations, Finding, Flow, InitiatorBasis, Leg, Needed, Reason,
+    Undecided, Verdict,
 };
 use vpcflow_record::Direction;
 use vpcflow_record::reading::has_ports;
@@ -29,29 +30,47 @@ pub(super) fn when_and_who(c: &Connection, style: &Style) -> Message {
     } else {
         msg![t "時刻の記録なし"]
     };
-    m.append(msg![
-        t "、開始側 ", addr c.client.addr, t " (",
-        t crate::render::Words::confidence(&super::Ja, c.initiator.confidence), t ": ",
-        m basis(c), t ")"
-    ]);
+    if c.initiator.value.is_some() {
+        m.append(msg![
+            t "、開始側 ", addr c.client.addr, t " (",
+            t crate::render::Words::confidence(&super::Ja, c.initiator.confidence), t ": ",
+            m basis(c), t ")"
+        ]);
+    } else {
+        m.append(msg![t "、開始側は不明 (", m basis(c), t ")"]);
+    }
     m
 }
 
 fn basis(c: &Connection) -> Message {
     let (sp, cp) = (c.server.port, c.client.port);
     match c.initiator.basis {
-        Basis::TcpSyn => msg![t "SYN フラグのレコードの送信元"],
-        Basis::TcpSynAck => msg![t "相手側が SYN-ACK で応答"],
-        Basis::WellKnownPort => match c.service {
+        InitiatorBasis::TcpSyn => msg![t "SYN フラグのレコードの送信元"],
+        InitiatorBasis::TcpSynAck => msg![t "相手側が SYN-ACK で応答"],
+        InitiatorBasis::WellKnownPort => match c.service {
             Some(s) => msg![t "ポート ", port sp, t " は ", svc s],
             None => msg![t "ポート ", port sp, t " はウェルノウンポート、", port cp, t " は違う"],
         },
-        Basis::EphemeralPort => {
+        InitiatorBasis::EphemeralPort => {
             msg![t "ポート ", port cp, t " は一時ポート、", port sp, t " は違う"]
         }
-        Basis::LowerPort => msg![t "決め手がなく、", port sp, t " の方が小さいポート"],
-        Basis::FirstSeen => msg![t "先に通信を開始"],
-        Basis::OnlyDirection => msg![t "この方向のみ記録"],
+        InitiatorBasis::SystemPort => {
+            msg![t "ポート ", port sp, t " はシステムポート (1024 未満)、", port cp, t " は違う"]
+        }
+        InitiatorBasis::FirstSeen => msg![t "先に通信を開始"],
+        InitiatorBasis::SamePort => msg![
+            t "両端ともポート ", port sp,
+            m c.service.map(|s| msg![t " (", svc s, t ")"]).unwrap_or_default(),
+            t " で、どちらが先に通信したかも記録からは分からない"
+        ],
+        InitiatorBasis::NoPorts => msg![
+            proto protocol_name(c.protocol),
+            t " にはポートがなく、どちらが先に通信したかも記録からは分からない"
+        ],
+        InitiatorBasis::PortsUnclear => msg![
+            t "ポート ", port cp, t " と ", port sp,
+            t " のどちらがサービス側か分からず、どちらが先に通信したかも記録からは分からない"
+        ],
     }
 }
 
