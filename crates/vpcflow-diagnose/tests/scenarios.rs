@@ -282,3 +282,14 @@ fn ping_rejected_by_the_security_group() {
         })
     ));
 }
+
+/// A diagnose report as data, with no words: what the dashboard and `diagnose --output json` are built on.
+#[test]
+fn the_report_is_facts() {
+    let conv = flows("exp3-ntp-reply-blocked-by-acl");
+    let m = model("exp3-ntp-reply-blocked-by-acl");
+    let diagnoses = diagnose(&conv, Some(&m));
+    let report = vpcflow_diagnose::Report::new(&conv, &diagnoses, Some(&m));
+    assert!(report.diagnoses.iter().all(|d| d.text.is_none()));
+    insta::assert_json_snapshot!("report_exp3", report);
+}

@@ -215,3 +215,28 @@ pub fn check(check: &PathCheck, protocol: u8, lang: Lang, assumed_client_port: b
     }
     out
 }
+
+/// The notes page (`docs/notes.md`): every note's code with what it says, why it matters and what to do.
+pub fn notes_page(lang: Lang) -> String {
+    let w = words(lang);
+    let mut out = format!(
+        "# {}\n\n{}\n",
+        w.label(Label::NotesTitle),
+        w.label(Label::NotesIntro)
+    );
+    for code in crate::note::Code::ALL {
+        let l = w.learn(*code);
+        let _ = write!(
+            out,
+            "\n## `{}`\n\n**{}** {}\n\n**{}** {}\n\n**{}** {}\n",
+            code.as_str(),
+            w.label(Label::What),
+            l.what,
+            w.label(Label::Why),
+            l.why,
+            w.label(Label::WhatToDo),
+            l.fix
+        );
+    }
+    out
+}

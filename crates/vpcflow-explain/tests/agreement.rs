@@ -160,3 +160,30 @@ fn over_a_file_explain_never_contradicts_its_connection() {
         }
     }
 }
+
+/// Every kind of note is said at least once by the fixtures (so every sentence of both renderers is exercised by
+/// the snapshots), reading each file's records alone and with the addresses the file teaches.
+#[test]
+fn every_note_is_in_the_fixtures() {
+    let mut seen = std::collections::BTreeSet::new();
+    for (_, records) in fixtures() {
+        let flows: Vec<Flow> = records
+            .iter()
+            .filter_map(|f| Flow::from_record(&f.record, &f.location))
+            .collect();
+        let learned = explainer().with_own_addresses(Arc::new(learn(&flows).own));
+        for ex in [explainer(), learned] {
+            for f in &records {
+                for n in ex.read(&f.record, &f.location).notes {
+                    seen.insert(n.code());
+                }
+            }
+        }
+    }
+    let missing: Vec<&str> = vpcflow_explain::Code::ALL
+        .iter()
+        .filter(|c| !seen.contains(c))
+        .map(|c| c.as_str())
+        .collect();
+    assert!(missing.is_empty(), "no fixture says {missing:?}");
+}

@@ -50,6 +50,7 @@ snapshot_file!(facts_v5_fields, "facts-v5-fields.log");
 snapshot_file!(facts_v7_v11_fields, "facts-v7-v11-fields.log");
 snapshot_file!(facts_transit_gateway, "facts-transit-gateway.log");
 snapshot_file!(facts_initiator, "facts-initiator.log");
+snapshot_file!(facts_more_notes, "facts-more-notes.log");
 
 /// The other two combinations, once: English with a non-UTC zone, Japanese in UTC.
 #[test]
@@ -305,4 +306,32 @@ fn owners_of_public_addresses() {
         Some("Osaka")
     );
     assert!(e.text.contains("Osaka"), "{}", e.text);
+}
+
+/// The facts as JSON, for the notes the seeds' JSON snapshots do not show: the values each note carries, the
+/// direction decided by what the file teaches about the interface, and a message's segments as the dashboard
+/// gets them.
+#[test]
+fn json_of_the_facts() {
+    let more = load("facts-more-notes.log");
+    let flows: Vec<vpcflow_diagnose::Flow> = more
+        .iter()
+        .filter_map(|f| vpcflow_diagnose::Flow::from_record(&f.record, &f.location))
+        .collect();
+    let own = std::sync::Arc::new(vpcflow_diagnose::connections::learn(&flows).own);
+    let learned = explainer(Lang::En, "UTC").with_own_addresses(own);
+    let e = learned.explain(&more[3].record, &more[3].location);
+    assert_eq!(e.reading.direction.value, Some(Direction::Ingress));
+    insta::assert_json_snapshot!("json_direction_learned", e);
+    let v11 = load("facts-v7-v11-fields.log");
+    let f = v11.iter().find(|f| f.location.ends_with(":20")).unwrap();
+    let e = explainer(Lang::En, "UTC").explain(&f.record, &f.location);
+    insta::assert_json_snapshot!("json_v11_metadata", e);
+    let segments: Vec<_> = e
+        .reading
+        .notes
+        .iter()
+        .map(|n| vpcflow_explain::render::note(n, learned.style()))
+        .collect();
+    insta::assert_json_snapshot!("json_v11_segments", segments);
 }

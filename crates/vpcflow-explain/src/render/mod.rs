@@ -88,6 +88,16 @@ pub enum Label {
     At,
     /// `check`: the client's port was assumed.
     ClientPortAssumed,
+    /// The notes page: its title.
+    NotesTitle,
+    /// The notes page: what it is.
+    NotesIntro,
+    /// The notes page: before what a note says.
+    What,
+    /// The notes page: before why it matters.
+    Why,
+    /// The notes page: before what to do.
+    WhatToDo,
 }
 
 /// What a note's code means, why it matters, and what to do about it: the "learn more" of a note, and the

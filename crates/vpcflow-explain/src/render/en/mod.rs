@@ -170,6 +170,13 @@ impl Words for En {
             Label::ClientPortAssumed => {
                 "(client port 50000 assumed for the reply; give --from ADDR:PORT for another)"
             }
+            Label::NotesTitle => "Notes of `vpcflow explain`",
+            Label::NotesIntro => {
+                "What each note of an explanation means, why it matters and what to do about it. A note's code is stable: it is the `code` of the note in `vpcflow explain --output json`, next to the values the note is about. This page is generated from the renderers (`crates/vpcflow-explain/src/render`); `UPDATE_DOCS=1 cargo test -p vpcflow-explain --test docs` writes it again."
+            }
+            Label::What => "What it says:",
+            Label::Why => "Why it matters:",
+            Label::WhatToDo => "What to do:",
         }
     }
 }

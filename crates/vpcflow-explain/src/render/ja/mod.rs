@@ -168,6 +168,13 @@ impl Words for Ja {
             Label::ClientPortAssumed => {
                 "(レスポンスの宛先としてクライアントのポート 50000 を仮定。別のポートは --from ADDR:PORT で指定)"
             }
+            Label::NotesTitle => "`vpcflow explain` のノート",
+            Label::NotesIntro => {
+                "説明の各ノートの意味、重要な理由、対処。ノートのコードは変わらない: `vpcflow explain --output json` のノートの `code` で、ノートが扱う値と並ぶ。このページはレンダラー (`crates/vpcflow-explain/src/render`) から生成され、`UPDATE_DOCS=1 cargo test -p vpcflow-explain --test docs` で書き直される。"
+            }
+            Label::What => "内容:",
+            Label::Why => "重要な理由:",
+            Label::WhatToDo => "対処:",
         }
     }
 }
