@@ -255,6 +255,46 @@ pub struct Connection {
     pub translated: Option<Endpoint>,
 }
 
+/// How many records and connections, and what happened to the connections: the count lines of `conversations`
+/// and `diagnose`, as data that a stream adds up as it goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Records paired.
+    pub records: usize,
+    /// Connections they make.
+    pub connections: usize,
+    /// Connections allowed both ways.
+    pub allowed_both_ways: usize,
+    /// Connections whose request was rejected.
+    pub request_rejected: usize,
+    /// Connections whose reply was rejected.
+    pub reply_rejected: usize,
+    /// Connections with a request and no reply.
+    pub one_way: usize,
+    /// Connections whose records have no action (transit gateway flow logs).
+    pub unknown: usize,
+}
+
+impl Counts {
+    /// Counts one connection of `records` records.
+    pub fn add(&mut self, c: &Connection, records: usize) {
+        self.records += records;
+        self.connections += 1;
+        *match c.verdict {
+            Verdict::AllowedBothWays => &mut self.allowed_both_ways,
+            Verdict::RequestRejected => &mut self.request_rejected,
+            Verdict::ReplyRejected => &mut self.reply_rejected,
+            Verdict::OneWay => &mut self.one_way,
+            Verdict::Unknown => &mut self.unknown,
+        } += 1;
+    }
+
+    /// Connections with something rejected.
+    pub fn rejected(&self) -> usize {
+        self.request_rejected + self.reply_rejected
+    }
+}
+
 /// Every connection in a set of records.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Conversations {
@@ -307,6 +347,16 @@ impl Conversations {
             connections,
             own_addr,
         }
+    }
+
+    /// The counts of the connections.
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for c in &self.connections {
+            counts.add(c, 0);
+        }
+        counts.records = self.flows.len();
+        counts
     }
 
     /// The records of a connection, request then reply, leg by leg.

@@ -9,7 +9,7 @@
 //! can make one reading more likely. Every finding says how sure it is, what it rests on, and what data would
 //! settle it.
 
-use crate::connections::{Connection, Conversations, Flow, Leg, Verdict};
+use crate::connections::{Connection, Conversations, Endpoint, Flow, Leg, Verdict};
 use crate::timeline::{Timeline, is_public};
 use serde::Serialize;
 use vpcflow_netmodel::{Control, Packet, Step, StepOutcome, VpcModel, icmp_echo};
@@ -51,18 +51,18 @@ pub enum Reason {
     /// At the same time the interface's network ACL rejected replies coming in (another connection).
     AclRejectsInboundReplies {
         /// The other connection.
-        connection: usize,
+        connection: OtherConnection,
     },
     /// At the same time the same interface reached the internet and got replies (another connection), so its
     /// routing works.
     OutboundWorks {
         /// The other connection.
-        connection: usize,
+        connection: OtherConnection,
     },
     /// The same service was allowed earlier.
     AllowedBefore {
         /// The earlier connection.
-        connection: usize,
+        connection: OtherConnection,
     },
     /// The interface sent nothing after this time.
     SilentSince {
@@ -78,6 +78,49 @@ pub enum Reason {
     },
     /// The rejected TCP packets carry FIN or RST and no SYN.
     ClosingFlags,
+}
+
+/// Another connection a finding points to, described so that the finding stands on its own (a stream of
+/// diagnoses holds no list to index into).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OtherConnection {
+    /// Its number in the output (`#3`), once known.
+    pub number: Option<usize>,
+    /// Its id while the records are paired; the number is found from it.
+    #[serde(skip)]
+    pub id: usize,
+    /// IANA protocol number.
+    pub protocol: u8,
+    /// The initiator's end.
+    pub client: Endpoint,
+    /// The other end.
+    pub server: Endpoint,
+}
+
+impl Reason {
+    /// The other connection the reason points to, if any.
+    pub fn other_mut(&mut self) -> Option<&mut OtherConnection> {
+        match self {
+            Reason::AclRejectsInboundReplies { connection }
+            | Reason::OutboundWorks { connection }
+            | Reason::AllowedBefore { connection } => Some(connection),
+            _ => None,
+        }
+    }
+}
+
+impl Diagnosis {
+    /// Numbers the other connections its findings point to: `number(id)` is the number of connection `id`, if
+    /// known.
+    pub fn number_others(&mut self, number: impl Fn(usize) -> Option<usize>) {
+        for f in &mut self.findings {
+            for r in &mut f.reasons {
+                if let Some(o) = r.other_mut() {
+                    o.number = number(o.id);
+                }
+            }
+        }
+    }
 }
 
 /// One possible cause, with how sure it is.
@@ -265,7 +308,11 @@ pub fn diagnose(conv: &Conversations, model: Option<&VpcModel>) -> Vec<Diagnosis
     conv.connections
         .iter()
         .enumerate()
-        .filter_map(|(ci, c)| diagnose_connection(ci, c, &conv.flows, &timeline, model))
+        .filter_map(|(ci, c)| {
+            let mut d = diagnose_connection(ci, c, &conv.flows, &timeline, model)?;
+            d.number_others(|id| Some(id + 1));
+            Some(d)
+        })
         .collect()
 }
 
@@ -521,7 +568,9 @@ fn leg_findings(
                     Confidence::Likely,
                     evidence.clone(),
                     vec![
-                        Reason::AllowedBefore { connection: j },
+                        Reason::AllowedBefore {
+                            connection: j.clone(),
+                        },
                         Reason::SilentSince {
                             since: last_sent.unwrap_or(end),
                         },
@@ -560,7 +609,7 @@ fn leg_findings(
             }
         } else {
             let mut reasons = vec![Reason::NoReplySeen];
-            if let Some(j) = outbound_works {
+            if let Some(j) = outbound_works.clone() {
                 reasons.push(Reason::OutboundWorks { connection: j });
             }
             out.insert(

@@ -15,10 +15,10 @@ pub mod pairing;
 pub mod timeline;
 
 pub use connections::{
-    CatalogPorts, Connection, Conversations, Endpoint, Flow, Leg, Verdict, interface_side,
+    CatalogPorts, Connection, Conversations, Counts, Endpoint, Flow, Leg, Verdict, interface_side,
 };
 pub use diagnose::{
-    Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, Reason, Report, ReportItem,
-    Undecided, Which, diagnose, diagnose_connection, needs_diagnosis,
+    Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, OtherConnection, Reason, Report,
+    ReportItem, Undecided, Which, diagnose, diagnose_connection, needs_diagnosis,
 };
 pub use vpcflow_record::reading::{Confidence, InitiatorBasis};

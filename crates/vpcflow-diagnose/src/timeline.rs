@@ -13,29 +13,30 @@
 //! service, so memory follows the traffic of the last few intervals, not the input.
 
 use crate::connections::{Connection, Endpoint, Flow, Verdict, side_of};
+use crate::diagnose::OtherConnection;
 use std::collections::HashMap;
 use vpcflow_record::Direction;
 
 /// One connection in an interface's timeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Entry {
     start: i64,
     end: i64,
-    /// The connection's id (its index, for connections held in memory).
-    id: usize,
+    /// The connection, as a finding refers to it (its id: its index, for connections held in memory).
+    other: OtherConnection,
 }
 
-/// A connection allowed both ways, with its service (protocol, server).
+/// A connection allowed both ways (its service is its protocol and server).
 #[derive(Clone, Debug)]
 struct Allowed {
     entry: Entry,
-    service: (u8, Endpoint),
     /// The interface was the server (so an inbound request of the same service may ask about it after pruning).
     served: bool,
 }
 
-/// The connection allowed both ways that ended last (ties: the later id), among those pruned.
-type Latest = Option<(i64, usize)>;
+/// The connection allowed both ways that ended last (ties: the later id), among those pruned: its end and the
+/// connection.
+type Latest = Option<(i64, OtherConnection)>;
 
 #[derive(Debug, Default)]
 struct Interface {
@@ -52,7 +53,7 @@ struct Interface {
     allowed: Vec<Allowed>,
     /// Summaries of pruned `allowed` entries: any, and per service.
     allowed_before: Latest,
-    served_before: HashMap<(u8, Endpoint), (i64, usize)>,
+    served_before: HashMap<(u8, Endpoint), (i64, OtherConnection)>,
 }
 
 /// Per interface, what it did and when.
@@ -80,8 +81,12 @@ pub(crate) fn is_public(addr: &str) -> bool {
     }
 }
 
-fn later(a: Latest, b: (i64, usize)) -> Latest {
-    Some(a.map_or(b, |a| a.max(b)))
+/// The later of two connections that ended: by end, then id.
+fn later(a: Option<(i64, OtherConnection)>, b: (i64, OtherConnection)) -> (i64, OtherConnection) {
+    match a {
+        Some(a) if (a.0, a.1.id) >= (b.0, b.1.id) => a,
+        _ => b,
+    }
 }
 
 impl Timeline {
@@ -119,7 +124,13 @@ impl Timeline {
         let entry = Entry {
             start: c.start,
             end: c.end,
-            id,
+            other: OtherConnection {
+                number: None,
+                id,
+                protocol: c.protocol,
+                client: c.client.clone(),
+                server: c.server.clone(),
+            },
         };
         for (i, leg) in c.legs.iter().enumerate() {
             // One entry per interface, from its first leg (a NAT gateway's interface has two).
@@ -132,15 +143,14 @@ impl Timeline {
                 Verdict::ReplyRejected
                     if outbound && leg.reply.iter().any(|&i| flows[i].rejected()) =>
                 {
-                    t.replies_rejected.push(entry);
+                    t.replies_rejected.push(entry.clone());
                 }
                 Verdict::AllowedBothWays => {
                     if outbound && is_public(&c.server.addr) {
-                        t.answered.push(entry);
+                        t.answered.push(entry.clone());
                     }
                     t.allowed.push(Allowed {
-                        entry,
-                        service: (c.protocol, c.server.clone()),
+                        entry: entry.clone(),
                         served: !outbound,
                     });
                 }
@@ -165,12 +175,13 @@ impl Timeline {
             let (old, new): (Vec<_>, Vec<_>) = t.allowed.drain(..).partition(|a| a.entry.end < cut);
             t.allowed = new;
             for a in old {
-                let best = (a.entry.end, a.entry.id);
-                t.allowed_before = later(t.allowed_before, best);
+                let best = (a.entry.end, a.entry.other);
                 if a.served {
-                    let kept = t.served_before.entry(a.service).or_insert(best);
-                    *kept = (*kept).max(best);
+                    let service = (best.1.protocol, best.1.server.clone());
+                    let kept = t.served_before.remove(&service);
+                    t.served_before.insert(service, later(kept, best.clone()));
                 }
+                t.allowed_before = Some(later(t.allowed_before.take(), best));
             }
             !(t.sent.is_empty()
                 && t.replies_rejected.is_empty()
@@ -187,43 +198,51 @@ impl Timeline {
 
     /// The first connection (by id) other than `id` on `interface` overlapping `w` whose replies the interface
     /// rejected.
-    pub fn replies_rejected(&self, interface: &str, id: usize, w: (i64, i64)) -> Option<usize> {
+    pub fn replies_rejected(
+        &self,
+        interface: &str,
+        id: usize,
+        w: (i64, i64),
+    ) -> Option<OtherConnection> {
         first_overlapping(&self.get(interface)?.replies_rejected, id, w)
     }
 
     /// The first connection other than `id` on `interface` overlapping `w` that reached a public address and got
     /// replies.
-    pub fn answered(&self, interface: &str, id: usize, w: (i64, i64)) -> Option<usize> {
+    pub fn answered(&self, interface: &str, id: usize, w: (i64, i64)) -> Option<OtherConnection> {
         first_overlapping(&self.get(interface)?.answered, id, w)
     }
 
     /// The connection on `interface` allowed both ways that ended last before `before` (of the service
-    /// `service`, when given): `(end, id)`.
+    /// `service`, when given), with its end.
     pub fn allowed_before(
         &self,
         interface: &str,
         before: i64,
         service: Option<(u8, &Endpoint)>,
-    ) -> Option<(i64, usize)> {
+    ) -> Option<(i64, OtherConnection)> {
         let t = self.get(interface)?;
         let summary = match service {
-            None => t.allowed_before,
-            Some((p, server)) => t.served_before.get(&(p, server.clone())).copied(),
+            None => t.allowed_before.as_ref(),
+            Some((p, server)) => t.served_before.get(&(p, server.clone())),
         };
+        let summary = summary
+            .filter(|(end, _)| *end < before)
+            .map(|(end, o)| (*end, o));
         let live = t
             .allowed
             .iter()
             .filter(|a| {
+                let o = &a.entry.other;
                 a.entry.end < before
-                    && service.is_none_or(|(p, server)| a.service.0 == p && a.service.1 == *server)
+                    && service.is_none_or(|(p, server)| o.protocol == p && o.server == *server)
             })
-            .map(|a| (a.entry.end, a.entry.id))
-            .max();
+            .map(|a| (a.entry.end, &a.entry.other));
         summary
             .into_iter()
             .chain(live)
-            .filter(|(e, _)| *e < before)
-            .max()
+            .max_by_key(|(end, o)| (*end, o.id))
+            .map(|(end, o)| (end, o.clone()))
     }
 
     /// Whether `interface` sent anything between `from` and `to` (inclusive).
@@ -241,12 +260,12 @@ impl Timeline {
     }
 }
 
-fn first_overlapping(entries: &[Entry], id: usize, w: (i64, i64)) -> Option<usize> {
+fn first_overlapping(entries: &[Entry], id: usize, w: (i64, i64)) -> Option<OtherConnection> {
     entries
         .iter()
-        .filter(|e| e.id != id && e.start <= w.1 && e.end >= w.0)
-        .map(|e| e.id)
-        .min()
+        .filter(|e| e.other.id != id && e.start <= w.1 && e.end >= w.0)
+        .min_by_key(|e| e.other.id)
+        .map(|e| e.other.clone())
 }
 
 #[cfg(test)]
@@ -384,15 +403,16 @@ mod tests {
                         views.push((&pruned, true));
                     }
                     for (t, was_pruned) in views {
-                        prop_assert_eq!(t.replies_rejected(i, id, w), naive.replies_rejected(i, id, w));
-                        prop_assert_eq!(t.answered(i, id, w), naive.answered(i, id, w));
+                        prop_assert_eq!(t.replies_rejected(i, id, w).map(|o| o.id), naive.replies_rejected(i, id, w));
+                        prop_assert_eq!(t.answered(i, id, w).map(|o| o.id), naive.answered(i, id, w));
                         prop_assert_eq!(
-                            t.allowed_before(i, c.start, None),
+                            t.allowed_before(i, c.start, None).map(|(e, o)| (e, o.id)),
                             naive.allowed_before(i, id, c, false, None)
                         );
                         let pruned_before = was_pruned.then_some(cut - QUIET - 60);
                         prop_assert_eq!(
-                            t.allowed_before(i, c.start, Some((c.protocol, &c.server))),
+                            t.allowed_before(i, c.start, Some((c.protocol, &c.server)))
+                                .map(|(e, o)| (e, o.id)),
                             naive.allowed_before(i, id, c, true, pruned_before)
                         );
                         for (from, to) in [(c.start - 600, c.end), (c.start, c.end + 600)] {

@@ -40,7 +40,7 @@ pub fn conversations(conv: &Conversations, style: &Style) -> String {
             }
         }
     }
-    let _ = writeln!(out, "\n{}", w.conversations_summary(conv));
+    let _ = writeln!(out, "\n{}", w.conversations_summary(&conv.counts()));
     out
 }
 
@@ -65,7 +65,7 @@ pub fn diagnosis(conv: &Conversations, d: &Diagnosis, style: &Style) -> String {
             w.finding(f, c)
         );
         for r in &f.reasons {
-            let _ = writeln!(out, "       - {}", w.reason(r, conv, style));
+            let _ = writeln!(out, "       - {}", w.reason(r, style));
         }
     }
     if !d.needed.is_empty() {
@@ -99,7 +99,11 @@ pub fn diagnoses(conv: &Conversations, diagnoses: &[Diagnosis], style: &Style) -
         out.push_str(&diagnosis(conv, d, style));
     }
     let gap = if diagnoses.is_empty() { "" } else { "\n" };
-    let _ = writeln!(out, "{gap}{}", style.words().diagnoses_summary(conv));
+    let _ = writeln!(
+        out,
+        "{gap}{}",
+        style.words().diagnoses_summary(&conv.counts())
+    );
     out
 }
 

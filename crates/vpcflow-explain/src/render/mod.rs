@@ -18,7 +18,7 @@ use crate::message::Message;
 use crate::note::{Code, Note};
 use crate::reading::Reading;
 use serde::Serialize;
-use vpcflow_diagnose::{Connection, Conversations, Finding, Flow, Leg, Needed, Reason, Verdict};
+use vpcflow_diagnose::{Connection, Counts, Finding, Flow, Leg, Needed, Reason, Verdict};
 use vpcflow_netmodel::{Control, Fix, Packet, PathCheck, Step, StepOutcome};
 use vpcflow_record::Direction;
 use vpcflow_record::reading::Confidence;
@@ -139,13 +139,13 @@ pub trait Words: Sync {
     /// One record, as a line of evidence.
     fn flow(&self, f: &Flow) -> Message;
     /// The count line under `conversations`.
-    fn conversations_summary(&self, conv: &Conversations) -> Message;
+    fn conversations_summary(&self, counts: &Counts) -> Message;
     /// The count line under `diagnose`.
-    fn diagnoses_summary(&self, conv: &Conversations) -> Message;
+    fn diagnoses_summary(&self, counts: &Counts) -> Message;
     /// A finding: what did it.
     fn finding(&self, f: &Finding, c: &Connection) -> Message;
     /// What a finding rests on.
-    fn reason(&self, r: &Reason, conv: &Conversations, style: &Style) -> Message;
+    fn reason(&self, r: &Reason, style: &Style) -> Message;
     /// Data that would decide.
     fn needed(&self, n: Needed) -> Message;
     /// Why the configuration could not be evaluated for an interface.
@@ -270,17 +270,18 @@ pub(crate) fn endpoint(e: &vpcflow_diagnose::Endpoint, protocol: u8) -> Message 
     m
 }
 
-/// Another connection, as a finding refers to it: `#3 TCP 10.0.0.5:41234 → 203.0.113.5:443`.
+/// Another connection, as a finding refers to it: `#3 TCP 10.0.0.5:41234 → 203.0.113.5:443` (without the number
+/// when the output has not numbered it).
 pub(crate) fn other_connection(
-    conv: &Conversations,
-    j: usize,
+    o: &vpcflow_diagnose::OtherConnection,
     protocol_name: fn(u8) -> String,
 ) -> Message {
     use crate::message::Kind;
-    let o = &conv.connections[j];
     let mut m = Message::new();
-    m.text(format!("#{} ", j + 1))
-        .push(Kind::Protocol, protocol_name(o.protocol))
+    if let Some(n) = o.number {
+        m.text(format!("#{n} "));
+    }
+    m.push(Kind::Protocol, protocol_name(o.protocol))
         .text(" ")
         .append(endpoint(&o.client, o.protocol))
         .text(" → ")

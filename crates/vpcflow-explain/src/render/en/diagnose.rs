@@ -5,8 +5,7 @@ use crate::message::{Message, msg};
 use crate::render::Style;
 use crate::render::{endpoint, other_connection};
 use vpcflow_diagnose::{
-    Cause, Connection, Conversations, Finding, Flow, InitiatorBasis, Leg, Needed, Reason,
-    Undecided, Verdict,
+    Cause, Connection, Counts, Finding, Flow, InitiatorBasis, Leg, Needed, Reason, Undecided,
 };
 use vpcflow_record::Direction;
 use vpcflow_record::reading::has_ports;
@@ -95,32 +94,24 @@ pub(super) fn flow(f: &Flow) -> Message {
     )
 }
 
-fn count_of(conv: &Conversations, v: Verdict) -> usize {
-    conv.connections.iter().filter(|c| c.verdict == v).count()
-}
-
-pub(super) fn conversations_summary(conv: &Conversations) -> Message {
+pub(super) fn conversations_summary(n: &Counts) -> Message {
     msg![t format!(
         "{} from {}: {} allowed both ways, {} request rejected, {} reply rejected, {} one-way",
-        plural(conv.connections.len(), "connection"),
-        plural(conv.flows.len(), "record"),
-        count_of(conv, Verdict::AllowedBothWays),
-        count_of(conv, Verdict::RequestRejected),
-        count_of(conv, Verdict::ReplyRejected),
-        count_of(conv, Verdict::OneWay)
+        plural(n.connections, "connection"),
+        plural(n.records, "record"),
+        n.allowed_both_ways,
+        n.request_rejected,
+        n.reply_rejected,
+        n.one_way
     )]
 }
 
-pub(super) fn diagnoses_summary(conv: &Conversations) -> Message {
-    let rejected = conv
-        .connections
-        .iter()
-        .filter(|c| c.verdict.is_rejected())
-        .count();
+pub(super) fn diagnoses_summary(n: &Counts) -> Message {
     msg![t format!(
-        "{} from {}; {rejected} with something rejected.",
-        plural(conv.connections.len(), "connection"),
-        plural(conv.flows.len(), "record"),
+        "{} from {}; {} with something rejected.",
+        plural(n.connections, "connection"),
+        plural(n.records, "record"),
+        n.rejected()
     )]
 }
 
@@ -192,7 +183,7 @@ pub(super) fn finding(f: &Finding, c: &Connection) -> Message {
     }
 }
 
-pub(super) fn reason(r: &Reason, conv: &Conversations, style: &Style) -> Message {
+pub(super) fn reason(r: &Reason, style: &Style) -> Message {
     match r {
         Reason::OtherDirectionAccepted => msg![
             t "one direction was accepted and the other rejected on the same interface at the same time; a security group that let one direction through would have let the other through too (security groups are stateful, network ACLs are not)."
@@ -203,16 +194,16 @@ pub(super) fn reason(r: &Reason, conv: &Conversations, style: &Style) -> Message
         Reason::NoReplySeen => msg![t "no reply was logged."],
         Reason::AclRejectsInboundReplies { connection } => msg![
             t "at the same time the interface's incoming replies were rejected too (",
-            m other_connection(conv, *connection, protocol_name),
+            m other_connection(connection, protocol_name),
             t "), which only a network ACL does: it is denying inbound traffic."
         ],
         Reason::OutboundWorks { connection } => msg![
             t "at the same time the interface reached the internet and got replies (",
-            m other_connection(conv, *connection, protocol_name), t "), so its routing works."
+            m other_connection(connection, protocol_name), t "), so its routing works."
         ],
         Reason::AllowedBefore { connection } => msg![
             t "the same service was allowed both ways earlier (",
-            m other_connection(conv, *connection, protocol_name), t "): something changed in between."
+            m other_connection(connection, protocol_name), t "): something changed in between."
         ],
         Reason::SilentSince { since } => msg![
             t "since ", time time(style, *since),

@@ -12,7 +12,7 @@ use crate::message::Message;
 use crate::note::{Code, Note};
 use crate::reading::Reading;
 use vpcflow_diagnose::{
-    Connection, Conversations, Finding, Flow, Leg, Needed, Reason, Undecided, Verdict, Which,
+    Connection, Counts, Finding, Flow, Leg, Needed, Reason, Undecided, Verdict, Which,
 };
 use vpcflow_netmodel::{Control, Fix, Packet, PathCheck, Step, StepOutcome};
 use vpcflow_record::Direction;
@@ -75,20 +75,20 @@ impl Words for En {
         diagnose::flow(f)
     }
 
-    fn conversations_summary(&self, conv: &Conversations) -> Message {
-        diagnose::conversations_summary(conv)
+    fn conversations_summary(&self, counts: &Counts) -> Message {
+        diagnose::conversations_summary(counts)
     }
 
-    fn diagnoses_summary(&self, conv: &Conversations) -> Message {
-        diagnose::diagnoses_summary(conv)
+    fn diagnoses_summary(&self, counts: &Counts) -> Message {
+        diagnose::diagnoses_summary(counts)
     }
 
     fn finding(&self, f: &Finding, c: &Connection) -> Message {
         diagnose::finding(f, c)
     }
 
-    fn reason(&self, r: &Reason, conv: &Conversations, style: &Style) -> Message {
-        diagnose::reason(r, conv, style)
+    fn reason(&self, r: &Reason, style: &Style) -> Message {
+        diagnose::reason(r, style)
     }
 
     fn needed(&self, n: Needed) -> Message {

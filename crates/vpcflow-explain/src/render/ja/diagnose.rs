@@ -4,8 +4,7 @@ use super::protocol_name;
 use crate::message::{Message, msg};
 use crate::render::{Style, endpoint, other_connection};
 use vpcflow_diagnose::{
-    Cause, Connection, Conversations, Finding, Flow, InitiatorBasis, Leg, Needed, Reason,
-    Undecided, Verdict,
+    Cause, Connection, Counts, Finding, Flow, InitiatorBasis, Leg, Needed, Reason, Undecided,
 };
 use vpcflow_record::Direction;
 use vpcflow_record::reading::has_ports;
@@ -93,32 +92,24 @@ pub(super) fn flow(f: &Flow) -> Message {
     )
 }
 
-fn count_of(conv: &Conversations, v: Verdict) -> usize {
-    conv.connections.iter().filter(|c| c.verdict == v).count()
-}
-
-pub(super) fn conversations_summary(conv: &Conversations) -> Message {
+pub(super) fn conversations_summary(n: &Counts) -> Message {
     msg![t format!(
         "{} 件のレコードから {} 件の接続: 双方向で許可 {}、リクエスト拒否 {}、レスポンス拒否 {}、片方向 {}",
-        conv.flows.len(),
-        conv.connections.len(),
-        count_of(conv, Verdict::AllowedBothWays),
-        count_of(conv, Verdict::RequestRejected),
-        count_of(conv, Verdict::ReplyRejected),
-        count_of(conv, Verdict::OneWay)
+        n.records,
+        n.connections,
+        n.allowed_both_ways,
+        n.request_rejected,
+        n.reply_rejected,
+        n.one_way
     )]
 }
 
-pub(super) fn diagnoses_summary(conv: &Conversations) -> Message {
-    let rejected = conv
-        .connections
-        .iter()
-        .filter(|c| c.verdict.is_rejected())
-        .count();
+pub(super) fn diagnoses_summary(n: &Counts) -> Message {
     msg![t format!(
-        "{} 件のレコードから {} 件の接続、うち拒否を含むもの {rejected} 件。",
-        conv.flows.len(),
-        conv.connections.len(),
+        "{} 件のレコードから {} 件の接続、うち拒否を含むもの {} 件。",
+        n.records,
+        n.connections,
+        n.rejected()
     )]
 }
 
@@ -193,7 +184,7 @@ pub(super) fn finding(f: &Finding, c: &Connection) -> Message {
     }
 }
 
-pub(super) fn reason(r: &Reason, conv: &Conversations, style: &Style) -> Message {
+pub(super) fn reason(r: &Reason, style: &Style) -> Message {
     match r {
         Reason::OtherDirectionAccepted => msg![
             t "同じインターフェイスで同時刻に一方向は許可、逆方向は拒否されている。セキュリティグループはステートフルなので一方を許可すればもう一方も許可する。ステートレスなのはネットワークACL。"
@@ -204,16 +195,16 @@ pub(super) fn reason(r: &Reason, conv: &Conversations, style: &Style) -> Message
         Reason::NoReplySeen => msg![t "レスポンスは記録されていない。"],
         Reason::AclRejectsInboundReplies { connection } => msg![
             t "同時刻にこのインターフェイスへのレスポンスも拒否されている (",
-            m other_connection(conv, *connection, protocol_name),
+            m other_connection(connection, protocol_name),
             t ")。これはネットワークACLにしかできないため、ネットワークACLが受信を拒否している。"
         ],
         Reason::OutboundWorks { connection } => msg![
             t "同時刻にこのインターフェイスはインターネットと双方向で通信できている (",
-            m other_connection(conv, *connection, protocol_name), t ")。ルーティングは正常。"
+            m other_connection(connection, protocol_name), t ")。ルーティングは正常。"
         ],
         Reason::AllowedBefore { connection } => msg![
             t "以前は同じサービスへの通信が双方向で許可されていた (",
-            m other_connection(conv, *connection, protocol_name), t ")。その間に設定が変わった。"
+            m other_connection(connection, protocol_name), t ")。その間に設定が変わった。"
         ],
         Reason::SilentSince { since } => msg![
             time time(style, *since),
