@@ -620,8 +620,19 @@ fn hop_notes(rec: &Record, f: &Fields, notes: &mut Vec<Note>) {
 
 fn place_note(rec: &Record, f: &Fields, notes: &mut Vec<Note>) {
     let text = |field| rec.text(field).map(str::to_string);
+    let fields = [
+        Field::VpcId,
+        Field::SubnetId,
+        Field::InstanceId,
+        Field::Region,
+        Field::AzId,
+        Field::SublocationType,
+    ];
+    if fields.iter().all(|field| rec.text(*field).is_none()) {
+        return;
+    }
     let sublocation_type = text(Field::SublocationType);
-    let note = Note::Place {
+    notes.push(Note::Place {
         transit_gateway: f.is_tgw,
         vpc: text(Field::VpcId),
         subnet: text(Field::SubnetId),
@@ -632,25 +643,7 @@ fn place_note(rec: &Record, f: &Fields, notes: &mut Vec<Note>) {
             .as_ref()
             .map(|_| text(Field::SublocationId).unwrap_or_else(|| "-".into())),
         sublocation_type,
-    };
-    let Note::Place {
-        vpc,
-        subnet,
-        instance,
-        region,
-        az,
-        sublocation_type,
-        ..
-    } = &note
-    else {
-        return;
-    };
-    if [vpc, subnet, instance, region, az, sublocation_type]
-        .iter()
-        .any(|v| v.is_some())
-    {
-        notes.push(note);
-    }
+    });
 }
 
 fn tgw_notes(rec: &Record, notes: &mut Vec<Note>) {

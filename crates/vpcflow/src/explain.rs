@@ -1,11 +1,12 @@
 //! `vpcflow explain`: each record in the words an expert would use.
 
+use crate::conversations::{LangArg, Output, style};
 use crate::inputs::{InputArgs, read};
 use anyhow::Context;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 use vpcflow_catalog::AwsRanges;
-use vpcflow_explain::{Explainer, Lang};
+use vpcflow_explain::Explainer;
 use vpcflow_record::Record;
 
 #[derive(clap::Args, Debug)]
@@ -26,29 +27,9 @@ pub struct Args {
     tz: Option<String>,
 }
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum Output {
-    Text,
-    Json,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum LangArg {
-    En,
-    Ja,
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let tz = match &args.tz {
-        Some(name) => jiff::tz::TimeZone::get(name)
-            .with_context(|| format!("--tz {name}: unknown time zone"))?,
-        None => jiff::tz::TimeZone::system(),
-    };
-    let lang = match args.lang {
-        LangArg::En => Lang::En,
-        LangArg::Ja => Lang::Ja,
-    };
-    let explainer = Explainer::new(lang, tz, AwsRanges::load_default());
+    let style = style(args.lang, args.tz.as_deref())?;
+    let explainer = Explainer::new(style.lang, style.tz, AwsRanges::load_default());
     let opts = args.input.options(None)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

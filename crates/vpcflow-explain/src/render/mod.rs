@@ -363,6 +363,164 @@ pub(crate) fn rejects_reply(f: &Finding, c: &Connection) -> bool {
         && c.verdict == Verdict::ReplyRejected
 }
 
+/// `label id` for each id that is there (`VPC vpc-…`, `subnet subnet-…`), in order.
+pub(crate) fn labelled(items: &[(&str, &Option<String>)]) -> Vec<Message> {
+    use crate::message::Kind;
+    items
+        .iter()
+        .filter_map(|(label, id)| {
+            id.as_ref().map(|id| {
+                let mut m = Message::new();
+                m.text(*label).push(Kind::Id, id);
+                m
+            })
+        })
+        .collect()
+}
+
+/// A time in its zone as `pattern` says, with milliseconds when the record had them.
+pub(crate) fn clock(z: &jiff::Zoned, i: crate::reading::Instant, pattern: &str) -> String {
+    let mut s = z.strftime(pattern).to_string();
+    if i.millis {
+        s.push_str(&format!(
+            ".{:03}",
+            z.timestamp().as_millisecond().rem_euclid(1000)
+        ));
+    }
+    s
+}
+
+/// The words a port range or an ICMP type needs in a language.
+pub(crate) struct PortWords {
+    /// `TCP`, `UDP`, or how the language says an unnamed protocol.
+    pub protocol_name: fn(u8) -> String,
+    /// `(all types)`.
+    pub all_types: &'static str,
+    /// `echo request ` (with its space).
+    pub echo_request: &'static str,
+    /// `echo reply `.
+    pub echo_reply: &'static str,
+}
+
+/// A rule's (or a fix's) protocol and ports: `TCP 80`, `TCP 1024-65535`, `ICMP echo reply (type 0 code 0)`.
+pub(crate) fn ports(protocol: u8, ports: &vpcflow_netmodel::PortSpec, w: &PortWords) -> Message {
+    use crate::message::Kind;
+    use vpcflow_netmodel::PortSpec;
+    let mut m = Message::new();
+    m.push(Kind::Protocol, (w.protocol_name)(protocol));
+    match ports {
+        PortSpec::All => {}
+        PortSpec::Ports { from, to } if from == to => {
+            m.text(" ").push(Kind::Port, from.to_string());
+        }
+        PortSpec::Ports { from, to } => {
+            m.text(" ").push(Kind::Port, format!("{from}-{to}"));
+        }
+        PortSpec::Icmp { icmp_type, code } => match (icmp_type, code) {
+            (None, _) => {
+                m.text(" ").text(w.all_types);
+            }
+            (Some(t), None) => {
+                m.text(" type ").push(Kind::Value, t.to_string());
+            }
+            (Some(t), Some(c)) => {
+                let name = match (protocol, t) {
+                    (1, 8) | (58, 128) => w.echo_request,
+                    (1, 0) | (58, 129) => w.echo_reply,
+                    _ => "",
+                };
+                m.text(" ")
+                    .text(name)
+                    .text("(type ")
+                    .push(Kind::Value, t.to_string())
+                    .text(" code ")
+                    .push(Kind::Value, c.to_string())
+                    .text(")");
+            }
+        },
+    }
+    m
+}
+
+/// The methods of [`Words`] that only hand over to a language's modules (`notes`, `headline`, `diagnose`,
+/// `config`, `learn`, `regions`), the same in every language.
+macro_rules! delegate_words {
+    () => {
+        fn note(&self, note: &Note, style: &Style) -> Message {
+            notes::note(note, style)
+        }
+
+        fn headline(&self, reading: &Reading, style: &Style) -> Message {
+            headline::headline(reading, style)
+        }
+
+        fn region(&self, code: &str) -> Option<&'static str> {
+            regions::name(code)
+        }
+
+        fn learn(&self, code: Code) -> Learn {
+            learn::learn(code)
+        }
+
+        fn connection(&self, c: &Connection, number: usize) -> Message {
+            diagnose::connection(c, number)
+        }
+
+        fn when_and_who(&self, c: &Connection, style: &Style) -> Message {
+            diagnose::when_and_who(c, style)
+        }
+
+        fn leg(&self, leg: &Leg) -> Message {
+            diagnose::leg(leg)
+        }
+
+        fn flow(&self, f: &Flow) -> Message {
+            diagnose::flow(f)
+        }
+
+        fn conversations_summary(&self, counts: &Counts) -> Message {
+            diagnose::conversations_summary(counts)
+        }
+
+        fn diagnoses_summary(&self, counts: &Counts) -> Message {
+            diagnose::diagnoses_summary(counts)
+        }
+
+        fn finding(&self, f: &Finding, c: &Connection) -> Message {
+            diagnose::finding(f, c)
+        }
+
+        fn reason(&self, r: &Reason, style: &Style) -> Message {
+            diagnose::reason(r, style)
+        }
+
+        fn needed(&self, n: Needed) -> Message {
+            diagnose::needed(n)
+        }
+
+        fn undecided(&self, u: &Undecided) -> Message {
+            diagnose::undecided(u)
+        }
+
+        fn dropped_by(&self, which: Which, control: &Control) -> Message {
+            config::dropped_by(which, control)
+        }
+
+        fn step(&self, step: &Step, packet: &Packet) -> Message {
+            config::step(step, packet)
+        }
+
+        fn fix(&self, fix: &Fix) -> Message {
+            config::fix(fix)
+        }
+
+        fn check_answer(&self, check: &PathCheck, protocol: u8) -> Message {
+            config::check_answer(check, protocol)
+        }
+    };
+}
+pub(crate) use delegate_words;
+
 /// Messages joined with `sep`.
 pub(crate) fn join(parts: Vec<Message>, sep: &str) -> Message {
     let mut m = Message::new();

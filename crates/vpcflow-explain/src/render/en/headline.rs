@@ -158,21 +158,17 @@ fn times(r: &Reading, style: &Style) -> Option<Message> {
     Some(m)
 }
 
-/// A time in the zone, with the date or without, and milliseconds when the record has them.
-pub(super) fn clock(z: &jiff::Zoned, i: Instant, with_date: bool) -> String {
-    let pattern = if with_date {
-        super::DATE_TIME
-    } else {
-        "%H:%M:%S"
-    };
-    let mut s = z.strftime(pattern).to_string();
-    if i.millis {
-        s.push_str(&format!(
-            ".{:03}",
-            z.timestamp().as_millisecond().rem_euclid(1000)
-        ));
-    }
-    s
+/// A time in the zone, with the date or without.
+fn clock(z: &jiff::Zoned, i: Instant, with_date: bool) -> String {
+    crate::render::clock(
+        z,
+        i,
+        if with_date {
+            super::DATE_TIME
+        } else {
+            "%H:%M:%S"
+        },
+    )
 }
 
 /// `1 min 55 s`, `1.5 s`, `1 d 1 h 1 min 1 s`.

@@ -3,7 +3,7 @@
 use super::regions;
 use crate::message::{Message, msg};
 use crate::note::{AwsOwner, EcsItem, EcsKind, FieldValue, Note, TgwEnd};
-use crate::render::{Style, join, port_text};
+use crate::render::{Style, join, labelled, port_text};
 use vpcflow_diagnose::Cause;
 use vpcflow_record::reading::{DirectionBasis, End};
 use vpcflow_record::{AddrScope, Direction, Field, TcpFlags, TrafficPath};
@@ -256,16 +256,7 @@ fn place(note: &Note) -> Message {
     else {
         return Message::new();
     };
-    let mut parts: Vec<Message> = Vec::new();
-    if let Some(v) = vpc {
-        parts.push(msg![t "VPC ", id v]);
-    }
-    if let Some(v) = subnet {
-        parts.push(msg![t "subnet ", id v]);
-    }
-    if let Some(v) = instance {
-        parts.push(msg![t "instance ", id v]);
-    }
+    let mut parts = labelled(&[("VPC ", vpc), ("subnet ", subnet), ("instance ", instance)]);
     if let Some(v) = region {
         let mut m = msg![t "region ", val v];
         if let Some(n) = regions::name(v) {
@@ -273,9 +264,7 @@ fn place(note: &Note) -> Message {
         }
         parts.push(m);
     }
-    if let Some(v) = az {
-        parts.push(msg![t "AZ ", id v]);
-    }
+    parts.extend(labelled(&[("AZ ", az)]));
     if let Some(t) = sublocation_type {
         let kind = match t.as_str() {
             "wavelength" => "a Wavelength Zone",
@@ -297,19 +286,12 @@ fn tgw_end(e: &TgwEnd) -> Message {
     if e.is_empty() {
         return msg![t "outside a VPC (VPN, Direct Connect or peering)"];
     }
-    let mut parts: Vec<Message> = Vec::new();
-    if let Some(v) = &e.account {
-        parts.push(msg![t "account ", id v]);
-    }
-    if let Some(v) = &e.subnet {
-        parts.push(msg![t "subnet ", id v]);
-    }
-    if let Some(v) = &e.interface {
-        parts.push(msg![t "interface ", id v]);
-    }
-    if let Some(v) = &e.az {
-        parts.push(msg![t "AZ ", id v]);
-    }
+    let parts = labelled(&[
+        ("account ", &e.account),
+        ("subnet ", &e.subnet),
+        ("interface ", &e.interface),
+        ("AZ ", &e.az),
+    ]);
     match &e.vpc {
         Some(v) if parts.is_empty() => msg![t "VPC ", id v],
         Some(v) => msg![t "VPC ", id v, t " (", m join(parts, ", "), t ")"],
@@ -371,22 +353,9 @@ fn next_hop(note: &Note) -> Message {
     else {
         return Message::new();
     };
-    let mut parts: Vec<Message> = Vec::new();
-    if let Some(v) = interface {
-        parts.push(msg![t "interface ", id v]);
-    }
-    if let Some(v) = interface_type {
-        parts.push(interface_type_words(v));
-    }
-    if let Some(v) = subnet {
-        parts.push(msg![t "subnet ", id v]);
-    }
-    if let Some(v) = vpc {
-        parts.push(msg![t "VPC ", id v]);
-    }
-    if let Some(v) = az {
-        parts.push(msg![t "AZ ", id v]);
-    }
+    let mut parts = labelled(&[("interface ", interface)]);
+    parts.extend(interface_type.as_deref().map(interface_type_words));
+    parts.extend(labelled(&[("subnet ", subnet), ("VPC ", vpc), ("AZ ", az)]));
     msg![t "Next hop: ", m join(parts, ", "), t "."]
 }
 
@@ -486,18 +455,25 @@ fn role_service_port(
     ]
 }
 
+/// `Probably a request to a service on port 80` (or a response from one).
+fn probably(request: bool, server_port: Option<u16>) -> Message {
+    msg![
+        t if request {
+            "Probably a request to a service on port "
+        } else {
+            "Probably a response from a service on port "
+        },
+        port port_text(server_port)
+    ]
+}
+
 fn role_ephemeral_port(
     request: &bool,
     server_port: &Option<u16>,
     client_port: &Option<u16>,
 ) -> Message {
     msg![
-        t if *request {
-            "Probably a request to a service on port "
-        } else {
-            "Probably a response from a service on port "
-        },
-        port port_text(*server_port),
+        m probably(*request, *server_port),
         t if *request { ": the source port " } else { ": the destination port " },
         port port_text(*client_port), t " is in the ephemeral range and ",
         port port_text(*server_port), t " is not."
@@ -510,12 +486,7 @@ fn role_system_port(
     client_port: &Option<u16>,
 ) -> Message {
     msg![
-        t if *request {
-            "Probably a request to a service on port "
-        } else {
-            "Probably a response from a service on port "
-        },
-        port port_text(*server_port), t ": ", port port_text(*server_port),
+        m probably(*request, *server_port), t ": ", port port_text(*server_port),
         t " is a system port (below 1024) and ",
         t if *request { "the source port " } else { "the destination port " },
         port port_text(*client_port), t " is not."

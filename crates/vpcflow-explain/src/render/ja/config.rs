@@ -14,26 +14,16 @@ fn dir(d: Direction) -> &'static str {
     super::Ja.direction(d)
 }
 
-/// `TCP 80`, `TCP 1024-65535`, `ICMP エコー応答 (type 0 code 0)`, `ICMP (全タイプ)`.
-fn ports(protocol: u8, ports: &PortSpec) -> Message {
-    let p = protocol_name(protocol);
-    match ports {
-        PortSpec::All => msg![proto p],
-        PortSpec::Ports { from, to } if from == to => msg![proto p, t " ", port from],
-        PortSpec::Ports { from, to } => msg![proto p, t " ", port format!("{from}-{to}")],
-        PortSpec::Icmp { icmp_type, code } => match (icmp_type, code) {
-            (None, _) => msg![proto p, t " (全タイプ)"],
-            (Some(t), None) => msg![proto p, t " type ", val t],
-            (Some(t), Some(c)) => {
-                let name = match (protocol, t) {
-                    (1, 8) | (58, 128) => "エコー要求 ",
-                    (1, 0) | (58, 129) => "エコー応答 ",
-                    _ => "",
-                };
-                msg![proto p, t " ", t name, t "(type ", val t, t " code ", val c, t ")"]
-            }
-        },
-    }
+/// The words of a port range and an ICMP type.
+const PORT_WORDS: crate::render::PortWords = crate::render::PortWords {
+    protocol_name,
+    all_types: "(全タイプ)",
+    echo_request: "エコー要求 ",
+    echo_reply: "エコー応答 ",
+};
+
+fn ports(protocol: u8, p: &PortSpec) -> Message {
+    crate::render::ports(protocol, p, &PORT_WORDS)
 }
 
 fn rule_proto(protocol: Proto, p: &PortSpec) -> Message {

@@ -214,14 +214,7 @@ fn times(r: &Reading, style: &Style) -> Option<(Message, Message)> {
 }
 
 fn clock(z: &jiff::Zoned, i: Instant) -> String {
-    let mut s = z.strftime(super::DATE_TIME).to_string();
-    if i.millis {
-        s.push_str(&format!(
-            ".{:03}",
-            z.timestamp().as_millisecond().rem_euclid(1000)
-        ));
-    }
-    s
+    crate::render::clock(z, i, super::DATE_TIME)
 }
 
 /// `1時間2分3秒`.

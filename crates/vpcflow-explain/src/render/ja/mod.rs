@@ -25,29 +25,7 @@ pub struct Ja;
 const DATE_TIME: &str = "%Y年%m月%d日 %H:%M:%S";
 
 impl Words for Ja {
-    fn note(&self, note: &Note, style: &Style) -> Message {
-        notes::note(note, style)
-    }
-
-    fn headline(&self, reading: &Reading, style: &Style) -> Message {
-        headline::headline(reading, style)
-    }
-
-    fn region(&self, code: &str) -> Option<&'static str> {
-        regions::name(code)
-    }
-
-    fn learn(&self, code: Code) -> Learn {
-        learn::learn(code)
-    }
-
-    fn connection(&self, c: &Connection, number: usize) -> Message {
-        diagnose::connection(c, number)
-    }
-
-    fn when_and_who(&self, c: &Connection, style: &Style) -> Message {
-        diagnose::when_and_who(c, style)
-    }
+    super::delegate_words!();
 
     fn verdict(&self, v: Verdict) -> &'static str {
         match v {
@@ -67,46 +45,6 @@ impl Words for Ja {
         }
     }
 
-    fn leg(&self, leg: &Leg) -> Message {
-        diagnose::leg(leg)
-    }
-
-    fn flow(&self, f: &Flow) -> Message {
-        diagnose::flow(f)
-    }
-
-    fn conversations_summary(&self, counts: &Counts) -> Message {
-        diagnose::conversations_summary(counts)
-    }
-
-    fn diagnoses_summary(&self, counts: &Counts) -> Message {
-        diagnose::diagnoses_summary(counts)
-    }
-
-    fn finding(&self, f: &Finding, c: &Connection) -> Message {
-        diagnose::finding(f, c)
-    }
-
-    fn reason(&self, r: &Reason, style: &Style) -> Message {
-        diagnose::reason(r, style)
-    }
-
-    fn needed(&self, n: Needed) -> Message {
-        diagnose::needed(n)
-    }
-
-    fn undecided(&self, u: &Undecided) -> Message {
-        diagnose::undecided(u)
-    }
-
-    fn dropped_by(&self, which: Which, control: &Control) -> Message {
-        config::dropped_by(which, control)
-    }
-
-    fn step(&self, step: &Step, packet: &Packet) -> Message {
-        config::step(step, packet)
-    }
-
     fn outcome(&self, o: StepOutcome) -> &'static str {
         match o {
             StepOutcome::Allow => "[許可]",
@@ -116,19 +54,11 @@ impl Words for Ja {
         }
     }
 
-    fn fix(&self, fix: &Fix) -> Message {
-        config::fix(fix)
-    }
-
     fn direction(&self, d: Direction) -> &'static str {
         match d {
             Direction::Ingress => "インバウンド",
             Direction::Egress => "アウトバウンド",
         }
-    }
-
-    fn check_answer(&self, check: &PathCheck, protocol: u8) -> Message {
-        config::check_answer(check, protocol)
     }
 
     fn outside(&self, addr: std::net::IpAddr) -> Message {

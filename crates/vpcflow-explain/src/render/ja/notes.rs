@@ -3,7 +3,7 @@
 use super::regions;
 use crate::message::{Message, msg};
 use crate::note::{AwsOwner, EcsItem, EcsKind, FieldValue, Note, TgwEnd};
-use crate::render::{Style, join, port_text};
+use crate::render::{Style, join, labelled, port_text};
 use vpcflow_diagnose::Cause;
 use vpcflow_record::reading::{DirectionBasis, End};
 use vpcflow_record::{AddrScope, Direction, Field, TcpFlags, TrafficPath};
@@ -243,16 +243,11 @@ fn place(note: &Note) -> Message {
     else {
         return Message::new();
     };
-    let mut parts: Vec<Message> = Vec::new();
-    if let Some(v) = vpc {
-        parts.push(msg![t "VPC ", id v]);
-    }
-    if let Some(v) = subnet {
-        parts.push(msg![t "サブネット ", id v]);
-    }
-    if let Some(v) = instance {
-        parts.push(msg![t "インスタンス ", id v]);
-    }
+    let mut parts = labelled(&[
+        ("VPC ", vpc),
+        ("サブネット ", subnet),
+        ("インスタンス ", instance),
+    ]);
     if let Some(v) = region {
         let mut m = msg![t "リージョン ", val v];
         if let Some(n) = regions::name(v) {
@@ -260,9 +255,7 @@ fn place(note: &Note) -> Message {
         }
         parts.push(m);
     }
-    if let Some(v) = az {
-        parts.push(msg![t "AZ ", id v]);
-    }
+    parts.extend(labelled(&[("AZ ", az)]));
     if let Some(t) = sublocation_type {
         let kind = match t.as_str() {
             "wavelength" => "Wavelength ゾーン",
@@ -282,19 +275,12 @@ fn tgw_end(e: &TgwEnd) -> Message {
     if e.is_empty() {
         return msg![t "VPC 外 (VPN、Direct Connect、ピアリング)"];
     }
-    let mut parts: Vec<Message> = Vec::new();
-    if let Some(v) = &e.account {
-        parts.push(msg![t "アカウント ", id v]);
-    }
-    if let Some(v) = &e.subnet {
-        parts.push(msg![t "サブネット ", id v]);
-    }
-    if let Some(v) = &e.interface {
-        parts.push(msg![t "インターフェイス ", id v]);
-    }
-    if let Some(v) = &e.az {
-        parts.push(msg![t "AZ ", id v]);
-    }
+    let parts = labelled(&[
+        ("アカウント ", &e.account),
+        ("サブネット ", &e.subnet),
+        ("インターフェイス ", &e.interface),
+        ("AZ ", &e.az),
+    ]);
     match &e.vpc {
         Some(v) if parts.is_empty() => msg![t "VPC ", id v],
         Some(v) => msg![t "VPC ", id v, t " (", m join(parts, "、"), t ")"],
@@ -357,22 +343,13 @@ fn next_hop(note: &Note) -> Message {
     else {
         return Message::new();
     };
-    let mut parts: Vec<Message> = Vec::new();
-    if let Some(v) = interface {
-        parts.push(msg![t "インターフェイス ", id v]);
-    }
-    if let Some(v) = interface_type {
-        parts.push(interface_type_words(v));
-    }
-    if let Some(v) = subnet {
-        parts.push(msg![t "サブネット ", id v]);
-    }
-    if let Some(v) = vpc {
-        parts.push(msg![t "VPC ", id v]);
-    }
-    if let Some(v) = az {
-        parts.push(msg![t "AZ ", id v]);
-    }
+    let mut parts = labelled(&[("インターフェイス ", interface)]);
+    parts.extend(interface_type.as_deref().map(interface_type_words));
+    parts.extend(labelled(&[
+        ("サブネット ", subnet),
+        ("VPC ", vpc),
+        ("AZ ", az),
+    ]));
     msg![t "次のホップ: ", m join(parts, "、"), t "。"]
 }
 
