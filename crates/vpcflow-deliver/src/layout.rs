@@ -8,7 +8,7 @@
 use crate::{DeliverError, Options};
 use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
 use arrow::compute::{cast, concat_batches, take_record_batch};
-use arrow::datatypes::{DataType, Int64Type, Schema, SchemaRef};
+use arrow::datatypes::{Int64Type, SchemaRef};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use parquet::arrow::ArrowWriter;
@@ -18,26 +18,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 use vpcflow_catalog::s3_layout::{Extension, ObjectKey, ObjectName, WINDOW_SECONDS, window_of};
-use vpcflow_record::{Field, Format};
-
-/// The Arrow schema of AWS's Parquet objects for `format`: version, ports, protocol, tcp-flags and traffic-path
-/// as int32, packets, bytes, start and end as int64, every other field a string. Transit gateway formats keep
-/// protocol as int64, as AWS documents for them.
-pub fn aws_parquet_schema(format: &Format) -> Schema {
-    let fields: Vec<arrow::datatypes::Field> = format
-        .fields()
-        .iter()
-        .map(|f| {
-            let ty = if *f == Field::Protocol && !format.is_transit_gateway() {
-                DataType::Int32
-            } else {
-                f.kind().data_type()
-            };
-            arrow::datatypes::Field::new(f.column(), ty, true)
-        })
-        .collect();
-    Schema::new(fields)
-}
+use vpcflow_record::{Field, Format, delivery_schema};
 
 /// A finished object: its key below the prefix, its bytes and how many records it holds.
 pub(crate) struct Object {
@@ -297,7 +278,7 @@ fn gzip_object(group: &Group) -> Vec<u8> {
 }
 
 fn parquet_object(group: &Group) -> Result<Vec<u8>, DeliverError> {
-    let schema: SchemaRef = Arc::new(aws_parquet_schema(&group.format));
+    let schema: SchemaRef = Arc::new(delivery_schema(group.format.fields()));
     let batch = concat_batches(&group.batches[0].schema(), &group.batches)?;
     let columns = batch
         .columns()
@@ -314,25 +295,4 @@ fn parquet_object(group: &Group) -> Result<Vec<u8>, DeliverError> {
     writer.write(&batch)?;
     writer.close()?;
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parquet_types_are_aws_types() {
-        let schema = aws_parquet_schema(&Format::default_v2());
-        let ty = |n: &str| schema.field_with_name(n).unwrap().data_type().clone();
-        assert_eq!(ty("protocol"), DataType::Int32);
-        assert_eq!(ty("srcport"), DataType::Int32);
-        assert_eq!(ty("bytes"), DataType::Int64);
-        assert_eq!(ty("end"), DataType::Int64);
-        assert_eq!(ty("account_id"), DataType::Utf8);
-        let tgw = aws_parquet_schema(&Format::transit_gateway_default());
-        assert_eq!(
-            tgw.field_with_name("protocol").unwrap().data_type(),
-            &DataType::Int64
-        );
-    }
 }

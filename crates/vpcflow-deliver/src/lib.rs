@@ -77,7 +77,6 @@ mod spool;
 pub use aws::{AwsSettings, sdk_config};
 pub use dir::DirLayout;
 pub use error::DeliverError;
-pub use layout::aws_parquet_schema;
 pub use logs::{
     Event, LogsDelivery, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_BATCH_SPAN_MS, batches,
 };

@@ -25,7 +25,7 @@ use arrow::compute::{
     SortColumn, SortOptions, cast, concat, filter_record_batch, interleave_record_batch,
     lexsort_to_indices,
 };
-use arrow::datatypes::{DataType, Field as ArrowField, Int64Type, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Int64Type, SchemaRef};
 use datafusion::common::{DataFusionError, Result};
 use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
@@ -36,7 +36,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use vpcflow_catalog::s3_layout::{Layout, Partitions};
-use vpcflow_record::{Field, Kind};
+use vpcflow_record::{Field, delivery_schema};
 
 /// Writers a partition keeps open at once.
 const OPEN_WRITERS: usize = 4;
@@ -77,28 +77,6 @@ pub struct ExportReport {
     pub files: Vec<PathBuf>,
 }
 
-/// The Parquet type AWS delivers a field as: INT_32 for version, ports, protocol, tcp-flags, traffic-path and
-/// other small numbers; INT_64 for counters and times; STRING for everything else.
-pub fn delivery_type(field: Field) -> DataType {
-    match field.kind() {
-        Kind::Int32 | Kind::Port | Kind::Protocol | Kind::TcpFlags | Kind::TrafficPath => {
-            DataType::Int32
-        }
-        Kind::Int64 => DataType::Int64,
-        _ => DataType::Utf8,
-    }
-}
-
-/// AWS's Parquet delivery schema for `fields`.
-pub fn delivery_schema(fields: &[Field]) -> SchemaRef {
-    Arc::new(Schema::new(
-        fields
-            .iter()
-            .map(|f| ArrowField::new(f.column(), delivery_type(*f), true))
-            .collect::<Vec<_>>(),
-    ))
-}
-
 impl Engine {
     /// Writes every record of the inputs as Parquet under `out_dir`.
     pub fn export_parquet(&self, out_dir: &Path, codec: Codec) -> Result<ExportReport> {
@@ -117,7 +95,7 @@ impl Engine {
             .chain(keys.iter().map(|k| ident(k)))
             .collect();
         let sql = format!("SELECT {} FROM flows", select.join(", "));
-        let schema = delivery_schema(&fields);
+        let schema: SchemaRef = Arc::new(delivery_schema(&fields));
         let sort_by: Vec<usize> = SORT_BY
             .iter()
             .filter_map(|f| fields.iter().position(|x| x == f))
@@ -499,6 +477,7 @@ fn hash_of<T: Hash>(value: &T) -> u64 {
 mod tests {
     use super::*;
     use arrow::array::Int64Array;
+    use arrow::datatypes::{Field as ArrowField, Schema};
 
     #[test]
     fn rows_of_several_batches_are_ordered_with_nulls_last() {

@@ -6,6 +6,7 @@
 //! back to AWS's text form ([`text`]), and the one [`reading`] of a flow every crate shares (which side is the
 //! interface, who initiated, which protocols have ports).
 
+pub mod delivery;
 pub mod fields;
 pub mod format;
 pub mod location;
@@ -15,6 +16,7 @@ pub mod record;
 pub mod text;
 pub mod values;
 
+pub use delivery::{delivery_schema, delivery_type};
 pub use fields::{Family, Field, Kind};
 pub use format::{Format, FormatError};
 pub use location::{Location, Position};
