@@ -120,8 +120,8 @@ pub enum Control {
     },
     /// Configuration the step needed was not there.
     Missing {
-        /// What was missing (`network interface eni-...`, `describe-network-acls`).
-        what: String,
+        /// What was missing.
+        what: Missing,
     },
 }
 
@@ -234,6 +234,32 @@ pub enum NearMiss {
     },
 }
 
+/// Configuration an evaluation step needed and did not have.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Missing {
+    /// The interface is not among the interfaces loaded.
+    Interface {
+        /// The interface.
+        interface: String,
+    },
+    /// None of a kind of configuration was loaded: the output of this `aws ec2` command.
+    Describe {
+        /// The command (`describe-security-groups`).
+        command: String,
+    },
+    /// The network ACL associated with the subnet.
+    SubnetAcl {
+        /// The subnet.
+        subnet: String,
+    },
+    /// The route table associated with the subnet (or the VPC's main one).
+    SubnetRouteTable {
+        /// The subnet.
+        subnet: String,
+    },
+}
+
 /// One control's decision.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Step {
@@ -328,9 +354,13 @@ impl VpcModel {
             return Verdict::from_steps(vec![Step {
                 control: Control::Missing {
                     what: if self.loaded.interfaces {
-                        format!("network interface {}", packet.interface)
+                        Missing::Interface {
+                            interface: packet.interface.clone(),
+                        }
                     } else {
-                        "describe-network-interfaces".into()
+                        Missing::Describe {
+                            command: "describe-network-interfaces".into(),
+                        }
                     },
                 },
                 outcome: StepOutcome::Unknown,
@@ -479,7 +509,9 @@ impl VpcModel {
         if !self.loaded.security_groups {
             return Step {
                 control: Control::Missing {
-                    what: "describe-security-groups".into(),
+                    what: Missing::Describe {
+                        command: "describe-security-groups".into(),
+                    },
                 },
                 outcome: StepOutcome::Unknown,
                 near_misses: Vec::new(),
@@ -619,10 +651,14 @@ impl VpcModel {
             };
         }
         if !self.loaded.network_acls {
-            return missing("describe-network-acls");
+            return missing(Missing::Describe {
+                command: "describe-network-acls".into(),
+            });
         }
         let Some(acl) = acl else {
-            return missing(&format!("the network ACL of {subnet}"));
+            return missing(Missing::SubnetAcl {
+                subnet: subnet.to_string(),
+            });
         };
         let egress = direction == Direction::Egress;
         let mut matching = acl.entries.iter().filter(|e| {
@@ -684,11 +720,15 @@ impl VpcModel {
 
     fn route_step(&self, iface: &Interface, p: &Packet) -> Step {
         if !self.loaded.route_tables {
-            return missing("describe-route-tables");
+            return missing(Missing::Describe {
+                command: "describe-route-tables".into(),
+            });
         }
         let subnet = iface.subnet_id.as_deref().unwrap_or_default();
         let Some(table) = self.route_table_for_subnet(subnet, iface.vpc_id.as_deref()) else {
-            return missing(&format!("the route table of {subnet}"));
+            return missing(Missing::SubnetRouteTable {
+                subnet: subnet.to_string(),
+            });
         };
         let dst = p.dst;
         let mut best: Option<(u8, &Route)> = None;
@@ -903,11 +943,9 @@ impl VpcModel {
     }
 }
 
-fn missing(what: &str) -> Step {
+fn missing(what: Missing) -> Step {
     Step {
-        control: Control::Missing {
-            what: what.to_string(),
-        },
+        control: Control::Missing { what },
         outcome: StepOutcome::Unknown,
         near_misses: Vec::new(),
         fix: None,

@@ -22,7 +22,8 @@ mod model;
 
 pub use conntrack::ConnTracker;
 pub use eval::{
-    Control, Direction, Fix, NearMiss, Packet, PathCheck, Step, StepOutcome, Verdict, icmp_echo,
+    Control, Direction, Fix, Missing, NearMiss, Packet, PathCheck, Step, StepOutcome, Verdict,
+    icmp_echo,
 };
 pub use load::ConfigProblem;
 pub use model::{

@@ -5,7 +5,7 @@ use crate::message::{Message, msg};
 use crate::render::Words;
 use vpcflow_diagnose::Which;
 use vpcflow_netmodel::{
-    AclEntry, Control, Fix, Packet, PathCheck, PortSpec, Proto, Step, StepOutcome,
+    AclEntry, Control, Fix, Missing, Packet, PathCheck, PortSpec, Proto, Step, StepOutcome,
 };
 use vpcflow_record::Direction;
 use vpcflow_record::reading::has_ports;
@@ -190,8 +190,18 @@ pub(super) fn step(step: &Step, p: &Packet) -> Message {
             }
         }
         Control::Missing { what } => {
-            msg![t "not decided: ", val what, t " is not in the configuration"]
+            msg![t "not decided: ", m missing(what), t " is not in the configuration"]
         }
+    }
+}
+
+/// What configuration was missing: `network interface eni-…`, `describe-route-tables`.
+fn missing(what: &Missing) -> Message {
+    match what {
+        Missing::Interface { interface } => msg![t "network interface ", id interface],
+        Missing::Describe { command } => msg![val command],
+        Missing::SubnetAcl { subnet } => msg![t "the network ACL of ", id subnet],
+        Missing::SubnetRouteTable { subnet } => msg![t "the route table of ", id subnet],
     }
 }
 
@@ -276,7 +286,7 @@ fn control(c: &Control) -> Message {
         Control::InternetGateway { vpc_id, .. } => {
             msg![t "the internet gateway of ", id vpc_id]
         }
-        Control::Missing { what } => msg![val what],
+        Control::Missing { what } => missing(what),
     }
 }
 

@@ -5,7 +5,7 @@ use crate::message::{Message, msg};
 use crate::render::Words;
 use vpcflow_diagnose::Which;
 use vpcflow_netmodel::{
-    AclEntry, Control, Fix, Packet, PathCheck, PortSpec, Proto, Step, StepOutcome,
+    AclEntry, Control, Fix, Missing, Packet, PathCheck, PortSpec, Proto, Step, StepOutcome,
 };
 use vpcflow_record::Direction;
 use vpcflow_record::reading::has_ports;
@@ -189,7 +189,17 @@ pub(super) fn step(step: &Step, p: &Packet) -> Message {
                 ],
             }
         }
-        Control::Missing { what } => msg![t "未確定: 設定に ", val what, t " がない"],
+        Control::Missing { what } => msg![t "未確定: 設定に ", m missing(what), t " がない"],
+    }
+}
+
+/// What configuration was missing: `ネットワークインターフェイス eni-…`, `describe-route-tables`.
+fn missing(what: &Missing) -> Message {
+    match what {
+        Missing::Interface { interface } => msg![t "ネットワークインターフェイス ", id interface],
+        Missing::Describe { command } => msg![val command],
+        Missing::SubnetAcl { subnet } => msg![id subnet, t " のネットワークACL"],
+        Missing::SubnetRouteTable { subnet } => msg![id subnet, t " のルートテーブル"],
     }
 }
 
@@ -273,7 +283,7 @@ fn control(c: &Control) -> Message {
         Control::InternetGateway { vpc_id, .. } => {
             msg![id vpc_id, t " のインターネットゲートウェイ"]
         }
-        Control::Missing { what } => msg![val what],
+        Control::Missing { what } => missing(what),
     }
 }
 
