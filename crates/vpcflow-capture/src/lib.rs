@@ -16,6 +16,7 @@ pub mod packet;
 pub mod pcap;
 pub mod records;
 pub mod simulate;
+mod summary;
 pub mod synth;
 pub mod table;
 pub mod verdict;

@@ -93,6 +93,9 @@ pub enum FormatError {
     /// `${` without its `}`.
     #[error("unterminated `${{` in the format near `{0}`")]
     Unterminated(String),
+    /// A column of a batch that is not a flow log field ([`Format::from_schema`]).
+    #[error("column `{0}` is not a flow log field")]
+    NotAField(String),
 }
 
 fn hint(suggestions: &[&'static str]) -> String {
@@ -221,6 +224,19 @@ impl Format {
             .join(" ")
     }
 
+    /// The format of a batch whose columns are the fields themselves (a Parquet object AWS wrote, the records a
+    /// reader or producer made): each column named as a field (AWS, Athena or camelCase name), in order.
+    pub fn from_schema(schema: &arrow::datatypes::Schema) -> Result<Format, FormatError> {
+        let fields = schema
+            .fields()
+            .iter()
+            .map(|c| {
+                Field::from_name(c.name()).ok_or_else(|| FormatError::NotAField(c.name().clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Format::new(fields)
+    }
+
     /// Reads a header line (`version account-id …`) if every token of `line` is a field name.
     pub fn from_header(line: &[u8]) -> Option<Format> {
         let text = std::str::from_utf8(line).ok()?.trim();
@@ -281,6 +297,21 @@ mod tests {
         assert_eq!(Format::default_v2().version(), 2);
         assert_eq!(Format::transit_gateway_default().version(), 6);
         assert!(Format::transit_gateway_default().is_transit_gateway());
+    }
+
+    #[test]
+    fn from_the_columns_of_a_batch() {
+        let format = Format::transit_gateway_default();
+        let schema = crate::schema(format.fields());
+        assert_eq!(Format::from_schema(&schema), Ok(format));
+        let odd = arrow::datatypes::Schema::new(vec![
+            arrow::datatypes::Field::new("srcaddr", arrow::datatypes::DataType::Utf8, true),
+            arrow::datatypes::Field::new("aws-region", arrow::datatypes::DataType::Utf8, true),
+        ]);
+        assert_eq!(
+            Format::from_schema(&odd).unwrap_err().to_string(),
+            "column `aws-region` is not a flow log field"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `vpcflow capture`: flow log records from packets, from a pcap/pcapng file or a live interface.
 
 use anyhow::{Context, bail};
+use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use vpcflow_capture::{
     FlowTable, FrameStats, InterfaceMap, ModelVerdicts, PcapSource, Stats, TableConfig,
     TrafficType, run_pcap,
 };
+use vpcflow_print::{Options as PrintOptions, Printer};
 use vpcflow_record::Format;
 
 #[derive(clap::Args, Debug)]
@@ -121,15 +123,24 @@ pub enum OutputArg {
     Json,
 }
 
+impl From<OutputArg> for vpcflow_print::Output {
+    fn from(o: OutputArg) -> Self {
+        match o {
+            OutputArg::Text => vpcflow_print::Output::Aws,
+            OutputArg::Json => vpcflow_print::Output::Json,
+        }
+    }
+}
+
 /// Where produced records go: printed (`--output`), or delivered as AWS delivers them (`--to`).
-pub enum Records<W: Write> {
-    /// Printed on stdout.
-    Print(RecordWriter<W>),
+pub enum Records<W: Write + Send> {
+    /// Printed on stdout; AWS text starts with the format's header line, as an S3 object does.
+    Print(Printer<W>, SchemaRef),
     /// Delivered to S3, CloudWatch Logs or an S3 layout directory.
     Deliver(crate::deliver::Sink, Format),
 }
 
-impl<W: Write> Records<W> {
+impl<W: Write + Send> Records<W> {
     /// Opens the delivery of `--to`, or prints to `out` without it.
     pub fn open(
         delivery: &crate::deliver::DeliveryArgs,
@@ -141,14 +152,19 @@ impl<W: Write> Records<W> {
     ) -> anyhow::Result<Records<W>> {
         Ok(match delivery.open(account, region)? {
             Some(sink) => Records::Deliver(sink, format.clone()),
-            None => Records::Print(RecordWriter::new(output, format, out)),
+            None => {
+                let mut printer = Printer::new(output.into(), out, PrintOptions::default());
+                printer.header_next();
+                let schema = Arc::new(vpcflow_record::schema(format.fields()));
+                Records::Print(printer, schema)
+            }
         })
     }
 
     /// Takes a batch of records.
     pub fn write(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
         match self {
-            Records::Print(w) => w.write(batch),
+            Records::Print(p, _) => Ok(p.write(batch)?),
             Records::Deliver(sink, format) => sink.deliver(batch, format),
         }
     }
@@ -156,87 +172,21 @@ impl<W: Write> Records<W> {
     /// Flushes or finishes the delivery; the exit code says whether records were left in the spool.
     pub fn finish(self) -> anyhow::Result<ExitCode> {
         match self {
-            Records::Print(w) => w.finish().map(|()| ExitCode::SUCCESS),
+            Records::Print(p, schema) => {
+                p.finish(Some(&schema))?;
+                Ok(ExitCode::SUCCESS)
+            }
             Records::Deliver(sink, _) => sink.finish(ExitCode::SUCCESS),
         }
     }
 }
 
-/// Prints batches as AWS text (header line first) or JSON Lines.
-pub struct RecordWriter<W: Write> {
-    output: OutputArg,
-    header: Option<String>,
-    out: W,
-}
-
-impl<W: Write> RecordWriter<W> {
-    pub fn new(output: OutputArg, format: &Format, out: W) -> RecordWriter<W> {
-        RecordWriter {
-            output,
-            header: Some(format.header_line()),
-            out,
-        }
+/// The summary line: where every frame (when packets were read) and packet went.
+pub fn summary(frames: Option<&FrameStats>, stats: &Stats) -> String {
+    match frames {
+        Some(frames) => format!("vpcflow: {frames}; {stats}"),
+        None => format!("vpcflow: {stats}"),
     }
-
-    pub fn write(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
-        match self.output {
-            OutputArg::Text => {
-                if let Some(h) = self.header.take() {
-                    writeln!(self.out, "{h}")?;
-                }
-                vpcflow_record::text::write_batch(batch, &mut self.out)?;
-            }
-            OutputArg::Json => {
-                let mut w = arrow::json::WriterBuilder::new()
-                    .with_explicit_nulls(true)
-                    .build::<_, arrow::json::writer::LineDelimited>(&mut self.out);
-                w.write(batch)?;
-                w.finish()?;
-            }
-        }
-        Ok(())
-    }
-
-    pub fn finish(mut self) -> anyhow::Result<()> {
-        if self.output == OutputArg::Text
-            && let Some(h) = self.header.take()
-        {
-            writeln!(self.out, "{h}")?;
-        }
-        self.out.flush().context("writing output")
-    }
-}
-
-/// The summary line: where every packet went.
-pub fn summary(frames: Option<&FrameStats>, s: &Stats) -> String {
-    let mut parts = Vec::new();
-    if let Some(f) = frames {
-        let not_ip = f.not_ip + f.truncated + f.unsupported;
-        parts.push(format!(
-            "{} frames ({} IP packets, {} not IP)",
-            f.frames,
-            f.frames - not_ip,
-            not_ip
-        ));
-    }
-    parts.push(format!(
-        "{} packet observations: {} in OK records, {} in SKIPDATA, {} filtered out",
-        s.observations, s.recorded_packets, s.skipped_packets, s.filtered
-    ));
-    if s.unlogged + s.unmapped + s.dropped_before_arrival > 0 {
-        parts.push(format!(
-            "{} not logged by AWS, {} of no mapped interface, {} rejected before arrival",
-            s.unlogged, s.unmapped, s.dropped_before_arrival
-        ));
-    }
-    parts.push(format!(
-        "{} records ({} OK, {} NODATA, {} SKIPDATA)",
-        s.ok_records + s.nodata_records + s.skipdata_records,
-        s.ok_records,
-        s.nodata_records,
-        s.skipdata_records
-    ));
-    format!("vpcflow: {}", parts.join("; "))
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -281,14 +231,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(m) = model {
         table = table.with_verdicts(ModelVerdicts::new(m));
     }
-    let stdout = std::io::stdout();
     let mut writer = Records::open(
         &args.delivery,
         args.account.clone(),
         args.region.clone(),
         args.output,
         &format,
-        BufWriter::with_capacity(1 << 16, stdout.lock()),
+        BufWriter::with_capacity(1 << 16, std::io::stdout()),
     )?;
     let frames = if let Some(path) = &args.pcap {
         let file = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;

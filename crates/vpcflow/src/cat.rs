@@ -1,11 +1,11 @@
 //! `vpcflow cat`: records out in the form another tool wants.
 
 use crate::inputs::{InputArgs, read};
-use anyhow::Context;
 use arrow::datatypes::SchemaRef;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::process::ExitCode;
 use std::sync::Arc;
+use vpcflow_print::{Options as PrintOptions, Printer};
 use vpcflow_source::{Batch, Column, SourceInfo};
 
 #[derive(clap::Args, Debug)]
@@ -32,6 +32,17 @@ enum Output {
     Aws,
 }
 
+impl From<Output> for vpcflow_print::Output {
+    fn from(o: Output) -> Self {
+        match o {
+            Output::Table => vpcflow_print::Output::Table,
+            Output::Json => vpcflow_print::Output::Json,
+            Output::Csv => vpcflow_print::Output::Csv,
+            Output::Aws => vpcflow_print::Output::Aws,
+        }
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let columns = args
         .fields
@@ -40,69 +51,42 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let opts = args.input.options(columns)?;
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut writer = Writer {
-        output: args.output,
-        last_schema: None,
-        last_source: None,
+    let out = BufWriter::with_capacity(1 << 16, std::io::stdout());
+    // Records are printed as they are read: a table per batch, never all of a day's logs held to align them.
+    let options = PrintOptions {
+        table_per_batch: true,
+        ..PrintOptions::default()
     };
-    let outcome = read(&args.input, &opts, |batch| writer.write(batch, &mut out))?;
-    out.flush().context("writing output")?;
+    let mut printer = Printer::new(args.output.into(), out, options);
+    let mut seen = Seen::default();
+    let outcome = read(&args.input, &opts, |batch| {
+        if seen.header_due(batch) {
+            printer.header_next();
+        }
+        Ok(printer.write(&batch.data)?)
+    })?;
+    printer.finish(None)?;
     Ok(outcome.finish())
 }
 
-struct Writer {
-    output: Output,
-    last_schema: Option<SchemaRef>,
-    last_source: Option<Arc<SourceInfo>>,
+/// The last batch's columns and source: AWS text gets a header line wherever the input had one, at the start of
+/// each file that carried it (and again where the columns change).
+#[derive(Default)]
+struct Seen {
+    schema: Option<SchemaRef>,
+    source: Option<Arc<SourceInfo>>,
 }
 
-impl Writer {
-    fn write(&mut self, batch: &Batch, out: &mut impl Write) -> anyhow::Result<()> {
-        let data = &batch.data;
-        let schema_changed = self.last_schema.as_ref() != Some(&data.schema());
-        match self.output {
-            Output::Table => {
-                let table = arrow::util::pretty::pretty_format_batches(std::slice::from_ref(data))?;
-                writeln!(out, "{table}")?;
-            }
-            Output::Json => {
-                let mut w = arrow::json::WriterBuilder::new()
-                    .with_explicit_nulls(true)
-                    .build::<_, arrow::json::writer::LineDelimited>(&mut *out);
-                w.write(data)?;
-                w.finish()?;
-            }
-            Output::Csv => {
-                let mut w = arrow::csv::WriterBuilder::new()
-                    .with_header(schema_changed)
-                    .build(&mut *out);
-                w.write(data)?;
-            }
-            Output::Aws => {
-                // A header line wherever the input had one: at the start of each file that carried it.
-                let new_source = self.last_source.as_ref().is_none_or(|s| {
-                    !Arc::ptr_eq(s, &batch.source)
-                        && (s.name != batch.source.name || s.format != batch.source.format)
-                });
-                if batch.source.header && (new_source || schema_changed) {
-                    let names: Vec<String> = data
-                        .schema()
-                        .fields()
-                        .iter()
-                        .map(|f| match Column::from_name(f.name()) {
-                            Some(Column::Field(field)) => field.name().to_string(),
-                            _ => f.name().clone(),
-                        })
-                        .collect();
-                    writeln!(out, "{}", names.join(" "))?;
-                }
-                vpcflow_record::text::write_batch(data, out)?;
-            }
-        }
-        self.last_schema = Some(data.schema());
-        self.last_source = Some(batch.source.clone());
-        Ok(())
+impl Seen {
+    fn header_due(&mut self, batch: &Batch) -> bool {
+        let schema = batch.data.schema();
+        let schema_changed = self.schema.as_ref() != Some(&schema);
+        let new_source = self.source.as_ref().is_none_or(|s| {
+            !Arc::ptr_eq(s, &batch.source)
+                && (s.name != batch.source.name || s.format != batch.source.format)
+        });
+        self.schema = Some(schema);
+        self.source = Some(batch.source.clone());
+        batch.source.header && (new_source || schema_changed)
     }
 }

@@ -6,7 +6,7 @@ use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vpcflow_deliver::{AwsSettings, Deliver, Destination, Layout, Options, Retry};
-use vpcflow_record::{Field, Format};
+use vpcflow_record::Format;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -173,7 +173,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let outcome = read(&args.input, &read_opts, |batch| {
             let format = match &batch.source.format {
                 Some(f) => f.clone(),
-                None => format_of(&batch.data).with_context(|| batch.source.name.clone())?,
+                None => Format::from_schema(&batch.data.schema())
+                    .with_context(|| batch.source.name.clone())?,
             };
             sink.deliver(&batch.data, &format)
                 .with_context(|| batch.source.name.clone())?;
@@ -182,20 +183,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         code = outcome.finish();
     }
     sink.finish(code)
-}
-
-/// The format of a batch whose file does not name one (Parquet): its columns are the fields.
-fn format_of(batch: &arrow::record_batch::RecordBatch) -> anyhow::Result<Format> {
-    let fields = batch
-        .schema()
-        .fields()
-        .iter()
-        .map(|c| {
-            Field::from_name(c.name())
-                .with_context(|| format!("column `{}` is not a flow log field", c.name()))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Format::new(fields)?)
 }
 
 fn plural(n: u64) -> &'static str {

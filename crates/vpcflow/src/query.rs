@@ -3,14 +3,13 @@
 
 use crate::inputs::{InputArgs, Outcome, Tally};
 use anyhow::{Context, bail};
-use arrow::datatypes::{DataType, SchemaRef};
-use arrow::record_batch::RecordBatch;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use vpcflow_engine::{Engine, EngineOptions, ScanEvent};
+use vpcflow_print::{Options as PrintOptions, Printer};
 use vpcflow_source::{Input, expand_inputs};
 
 #[derive(clap::Args, Debug)]
@@ -50,6 +49,17 @@ pub enum Output {
     Parquet,
 }
 
+impl From<Output> for vpcflow_print::Output {
+    fn from(o: Output) -> Self {
+        match o {
+            Output::Table => vpcflow_print::Output::Table,
+            Output::Csv => vpcflow_print::Output::Csv,
+            Output::Json => vpcflow_print::Output::Json,
+            Output::Parquet => vpcflow_print::Output::Parquet,
+        }
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(session) = Session::open(&args.input)? else {
         return Ok(Outcome::new(Tally::default(), ExitCode::from(2), true).finish());
@@ -66,163 +76,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Box::new(std::io::stdout())
         }
     };
-    let mut writer = ResultWriter::new(args.output, BufWriter::with_capacity(1 << 16, sink));
+    let out = BufWriter::with_capacity(1 << 16, sink);
+    let mut printer = Printer::new(args.output.into(), out, PrintOptions::default());
     let result =
-        session.run(|engine| engine.query(&args.sql, |b| writer.write(b).map_err(external)));
+        session.run(|engine| engine.query(&args.sql, |b| printer.write(b).map_err(external)));
     if let Some(schema) = result? {
-        writer.finish(&schema)?;
+        printer.finish(Some(&schema))?;
     }
     Ok(session.finish())
 }
 
-fn external(e: anyhow::Error) -> vpcflow_engine::DataFusionError {
-    vpcflow_engine::DataFusionError::External(e.into())
-}
-
-/// Writes result batches in one of the output formats, streaming where the format allows.
-pub struct ResultWriter<W: Write + Send> {
-    output: Output,
-    out: Option<W>,
-    /// Table output needs every row to align columns.
-    kept: Vec<RecordBatch>,
-    csv_header_done: bool,
-    parquet: Option<parquet::arrow::ArrowWriter<W>>,
-}
-
-impl<W: Write + Send> ResultWriter<W> {
-    pub fn new(output: Output, out: W) -> Self {
-        ResultWriter {
-            output,
-            out: Some(out),
-            kept: Vec::new(),
-            csv_header_done: false,
-            parquet: None,
-        }
-    }
-
-    pub fn write(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
-        match self.output {
-            Output::Table => self.kept.push(batch.clone()),
-            Output::Csv => {
-                let out = self.out.as_mut().expect("open");
-                let mut w = arrow::csv::WriterBuilder::new()
-                    .with_header(!self.csv_header_done)
-                    .build(out);
-                w.write(&nested_as_text(batch)?)?;
-                self.csv_header_done = true;
-            }
-            Output::Json => {
-                let out = self.out.as_mut().expect("open");
-                let mut w = arrow::json::WriterBuilder::new()
-                    .with_explicit_nulls(true)
-                    .build::<_, arrow::json::writer::LineDelimited>(out);
-                w.write(batch)?;
-                w.finish()?;
-            }
-            Output::Parquet => {
-                let batch = plain_strings(batch)?;
-                if self.parquet.is_none() {
-                    let out = self.out.take().expect("open");
-                    self.parquet = Some(parquet::arrow::ArrowWriter::try_new(
-                        out,
-                        batch.schema(),
-                        None,
-                    )?);
-                }
-                self.parquet.as_mut().expect("made above").write(&batch)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes what is left (the table, a CSV header or an empty Parquet file for an empty result).
-    pub fn finish(mut self, schema: &SchemaRef) -> anyhow::Result<()> {
-        match self.output {
-            Output::Table => {
-                let out = self.out.as_mut().expect("open");
-                if self.kept.is_empty() {
-                    self.kept.push(RecordBatch::new_empty(schema.clone()));
-                }
-                let table = arrow::util::pretty::pretty_format_batches(&self.kept)?;
-                writeln!(out, "{table}")?;
-            }
-            Output::Csv if !self.csv_header_done => {
-                let out = self.out.as_mut().expect("open");
-                let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-                writeln!(out, "{}", names.join(","))?;
-            }
-            Output::Parquet => {
-                let writer = match self.parquet.take() {
-                    Some(w) => w,
-                    None => parquet::arrow::ArrowWriter::try_new(
-                        self.out.take().expect("open"),
-                        plain_strings(&RecordBatch::new_empty(schema.clone()))?.schema(),
-                        None,
-                    )?,
-                };
-                let mut out = writer.into_inner()?;
-                out.flush().context("writing output")?;
-                return Ok(());
-            }
-            _ => {}
-        }
-        if let Some(out) = self.out.as_mut() {
-            out.flush().context("writing output")?;
-        }
-        Ok(())
-    }
-}
-
-/// The batch with its arrays, maps and structs (`split(…)`, `array_agg(…)`) written as the table shows them,
-/// `[22, 443]`: CSV has no nested values.
-fn nested_as_text(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
-    use arrow::array::{ArrayRef, StringArray};
-    use arrow::util::display::{ArrayFormatter, FormatOptions};
-    columns_as_text(batch, DataType::is_nested, |a| {
-        let shown = ArrayFormatter::try_new(a.as_ref(), &FormatOptions::default())?;
-        let text: StringArray = (0..a.len())
-            .map(|i| a.is_valid(i).then(|| shown.value(i).to_string()))
-            .collect();
-        Ok(Arc::new(text) as ArrayRef)
-    })
-}
-
-/// The batch with the engine's `Utf8View` text columns as plain `Utf8`, so that a Parquet result carries the
-/// string type every reader knows (the view type exists only in recent Arrow).
-fn plain_strings(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
-    columns_as_text(
-        batch,
-        |t| t == &DataType::Utf8View,
-        |a| Ok(arrow::compute::cast(a, &DataType::Utf8)?),
-    )
-}
-
-/// The batch with each column whose type `pick` chooses turned into a `Utf8` column by `text`.
-fn columns_as_text(
-    batch: &RecordBatch,
-    pick: impl Fn(&DataType) -> bool,
-    text: impl Fn(&arrow::array::ArrayRef) -> anyhow::Result<arrow::array::ArrayRef>,
-) -> anyhow::Result<RecordBatch> {
-    use arrow::datatypes::{Field, Schema};
-    let schema = batch.schema();
-    if !schema.fields().iter().any(|f| pick(f.data_type())) {
-        return Ok(batch.clone());
-    }
-    let mut fields = Vec::with_capacity(batch.num_columns());
-    let mut columns = Vec::with_capacity(batch.num_columns());
-    for (f, a) in schema.fields().iter().zip(batch.columns()) {
-        if pick(f.data_type()) {
-            fields.push(Field::new(f.name(), DataType::Utf8, f.is_nullable()));
-            columns.push(text(a)?);
-        } else {
-            fields.push(f.as_ref().clone());
-            columns.push(a.clone());
-        }
-    }
-    Ok(RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns,
-    )?)
+/// A printing error, through the engine's callback (its kind stays reachable as the error's source).
+pub fn external(e: vpcflow_print::PrintError) -> vpcflow_engine::DataFusionError {
+    vpcflow_engine::DataFusionError::External(Box::new(e))
 }
 
 /// An engine over the command's inputs, with problems printed as the scan meets them and counted for the

@@ -55,14 +55,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| args.scenario.display().to_string())?;
     let format = sim.format().clone();
     let (batches, stats) = sim.run();
-    let stdout = std::io::stdout();
     let mut writer = Records::open(
         &args.delivery,
         None,
         None,
         args.output,
         &format,
-        BufWriter::new(stdout.lock()),
+        BufWriter::new(std::io::stdout()),
     )?;
     for b in &batches {
         writer.write(b)?;

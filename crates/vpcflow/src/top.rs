@@ -1,12 +1,13 @@
 //! `vpcflow top`: the top talkers, ports, interfaces… by flows, packets or bytes, in the spirit of nfdump `-s`.
 
 use crate::inputs::{InputArgs, Outcome, Tally};
-use crate::query::{Output, ResultWriter, Session};
+use crate::query::{Output, Session, external};
 use anyhow::Context;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::process::ExitCode;
 use vpcflow_engine::filter::Filter;
 use vpcflow_engine::reports::{self, By};
+use vpcflow_print::{Options as PrintOptions, Printer};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -75,15 +76,9 @@ pub fn run_report(
     let Some(session) = Session::open(input)? else {
         return Ok(Outcome::new(Tally::default(), ExitCode::from(2), true).finish());
     };
-    let mut writer =
-        ResultWriter::new(output, BufWriter::with_capacity(1 << 16, std::io::stdout()));
-    let result = session.run(|engine| {
-        engine.query(sql, |b| {
-            writer
-                .write(b)
-                .map_err(|e| vpcflow_engine::DataFusionError::External(e.into()))
-        })
-    });
+    let out = BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let mut printer = Printer::new(output.into(), out, PrintOptions::default());
+    let result = session.run(|engine| engine.query(sql, |b| printer.write(b).map_err(external)));
     let result = match (result, filter) {
         (Err(e), Some(Filter::Sql { sql, words_error })) => Err(e).with_context(|| {
             format!("--where `{sql}` is neither a filter expression ({words_error}) nor valid SQL")
@@ -91,8 +86,7 @@ pub fn run_report(
         (r, _) => r,
     };
     if let Some(schema) = result? {
-        writer.finish(&schema)?;
+        printer.finish(Some(&schema))?;
     }
-    std::io::stdout().flush().ok();
     Ok(session.finish())
 }
