@@ -154,6 +154,12 @@ impl Flow {
         }
     }
 
+    /// Tells `own` what this record shows about its interface's own address. [`learn`] and [`learn_own`] both
+    /// call it, so that whoever learns from the same records learns the same.
+    pub fn teach(&self, own: &mut OwnAddresses) {
+        own.observe(&self.interface, &self.src, &self.dst, self.way);
+    }
+
     /// Whether the record was rejected.
     pub fn rejected(&self) -> bool {
         self.action == Some(Action::Reject)
@@ -393,7 +399,7 @@ pub fn learn(flows: &[Flow]) -> Learned {
     let mut own = OwnAddresses::new();
     let mut intermediate = BTreeSet::new();
     for f in flows {
-        own.observe(&f.interface, &f.src, &f.dst, f.way);
+        f.teach(&mut own);
         if f.pkt_src.is_some() || f.pkt_dst.is_some() {
             intermediate.insert(f.interface.clone());
         }
@@ -401,6 +407,26 @@ pub fn learn(flows: &[Flow]) -> Learned {
     Learned {
         own: own.finish(),
         intermediate,
+    }
+}
+
+/// The fields that decide whether a record makes a [`Flow`] and what it teaches about its interface's own
+/// address: all that a pass reading records only to learn the addresses needs (a projection).
+pub const OWN_ADDRESS_FIELDS: [Field; 6] = [
+    Field::LogStatus,
+    Field::InterfaceId,
+    Field::Srcaddr,
+    Field::Dstaddr,
+    Field::Protocol,
+    Field::FlowDirection,
+];
+
+/// Tells `own` what one record (read with at least [`OWN_ADDRESS_FIELDS`]) shows about its interface's own
+/// address: what [`learn`] learns from it, for a reader that does not keep its records. `explain` reads its inputs
+/// once like this and again to explain them, and so reads each record's side as `conversations` does.
+pub fn learn_own(own: &mut OwnAddresses, record: &Record) {
+    if let Some(flow) = Flow::from_record(record, "") {
+        flow.teach(own);
     }
 }
 

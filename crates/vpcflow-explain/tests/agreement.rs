@@ -1,21 +1,25 @@
-//! `explain` and `conversations` read every seed record the same way: who initiated (the same client, on the
-//! same evidence, equally sure, and "cannot tell" where neither can) and which way it crossed the interface.
+//! `explain` and `conversations` read every seed record the same way: which way it crossed its interface, who
+//! initiated (the same client, on the same evidence, equally sure, and "cannot tell" where neither can).
 //!
-//! Two checks over every record of the seed fixtures (explain's, diagnose's scenarios, the CLI's, the examples):
+//! Two checks over every record of every fixture file (explain's, diagnose's scenarios, the CLI's, the examples):
 //! record by record, `explain` of one record and `conversations` of that record alone must agree exactly; and
-//! over a whole file, `explain` (with the interfaces' addresses the file teaches) must never name the other end as
-//! the client, or the other way across the interface, than the connection the record belongs to — the connection
-//! may only be surer, having both directions' records.
+//! over a whole file, `explain` with the interfaces' addresses the file teaches (learnt while the records go by,
+//! as the CLI's first pass does) and `conversations` of the file must name the same side of the interface with
+//! the same basis and confidence, and the same client and server. They are also equally sure of the client,
+//! except where a connection has records that the one record explained does not carry (the reply's SYN-ACK, the
+//! other direction's time): those records are listed in a reviewed snapshot.
 
 mod common;
 
 use common::Fixture;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use vpcflow_catalog::AwsRanges;
-use vpcflow_diagnose::connections::learn;
+use vpcflow_diagnose::connections::{OWN_ADDRESS_FIELDS, interface_side, learn, learn_own};
 use vpcflow_diagnose::{Conversations, Endpoint, Flow};
-use vpcflow_explain::{Explainer, Lang, Role};
-use vpcflow_record::reading::Side;
+use vpcflow_explain::{Explainer, Lang};
+use vpcflow_record::Record;
+use vpcflow_record::reading::{OwnAddresses, Side};
 
 /// Every fixture file, as (name, records).
 fn fixtures() -> Vec<(String, Vec<Fixture>)> {
@@ -39,10 +43,20 @@ fn fixtures() -> Vec<(String, Vec<Fixture>)> {
         let path = format!("crates/vpcflow-diagnose/tests/data/{d}/flows.log");
         out.push((path.clone(), common::read(&path, &path)));
     }
+    let mut examples: Vec<String> = std::fs::read_dir(common::root().join("examples/flow-logs"))
+        .unwrap()
+        .map(|e| {
+            format!(
+                "examples/flow-logs/{}",
+                e.unwrap().file_name().to_string_lossy()
+            )
+        })
+        .collect();
+    examples.sort();
+    for path in examples {
+        out.push((path.clone(), common::read(&path, &path)));
+    }
     for path in [
-        "examples/flow-logs/aws-docs.log",
-        "examples/flow-logs/seed-articles.txt",
-        "examples/flow-logs/seed-experiments.txt",
         "crates/vpcflow/tests/data/diagnose/seed000-verbatim.log",
         "crates/vpcflow/tests/data/diagnose/nat-gateway.log",
         "crates/vpcflow/tests/data/diagnose/transit-gateway.log",
@@ -58,13 +72,19 @@ fn explainer() -> Explainer {
 
 /// The side of `flow` (its packet source `a`, its packet destination `b`) that a connection names as the client,
 /// when it names one.
+/// The client of a NAT gateway connection is the instance, and on the gateway's own half of it, the gateway's
+/// translated end.
 fn client_side(c: &vpcflow_diagnose::Connection, flow: &Flow) -> Option<Side> {
     c.initiator.value.as_ref()?;
     let a = Endpoint {
         addr: flow.packet_src().to_string(),
         port: flow.src_port,
     };
-    Some(if c.client == a { Side::A } else { Side::B })
+    Some(if c.client == a || c.translated.as_ref() == Some(&a) {
+        Side::A
+    } else {
+        Side::B
+    })
 }
 
 #[test]
@@ -111,54 +131,145 @@ fn record_by_record_explain_and_conversations_agree() {
     assert!(undecided >= 12, "only {undecided} undecided records");
 }
 
+/// Who a reading names as the client.
+fn who(side: Option<Side>) -> &'static str {
+    match side {
+        Some(Side::A) => "the source",
+        Some(Side::B) => "the destination",
+        None => "cannot tell",
+    }
+}
+
+/// A value's JSON spelling.
+fn word(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Each interface's own address, learnt from the records as they go by (as `vpcflow explain` learns in its first
+/// pass, reading only the fields that tell).
+fn learn_while_reading(records: &[Fixture]) -> Arc<BTreeMap<String, String>> {
+    let mut own = OwnAddresses::new();
+    for f in records {
+        let projected = Record::new(
+            OWN_ADDRESS_FIELDS
+                .iter()
+                .filter_map(|&field| Some((field, f.record.get(field)?.clone())))
+                .collect(),
+        );
+        learn_own(&mut own, &projected);
+    }
+    Arc::new(own.finish())
+}
+
 #[test]
-fn over_a_file_explain_never_contradicts_its_connection() {
+fn over_a_file_explain_and_conversations_agree() {
+    let mut compared = 0;
+    let mut sides = 0;
+    let mut knows_more = Vec::new();
     for (name, records) in fixtures() {
         let flows: Vec<Flow> = records
             .iter()
             .filter_map(|f| Flow::from_record(&f.record, &f.location))
             .collect();
-        let own = Arc::new(learn(&flows).own);
+        let learned = learn(&flows);
+        let own = learn_while_reading(&records);
+        assert_eq!(*own, learned.own, "{name}: the first pass learns otherwise");
         let ex = explainer().with_own_addresses(own);
         let conv = Conversations::build(flows);
         for c in &conv.connections {
             for leg in &c.legs {
-                for (&i, is_request) in leg
-                    .request
-                    .iter()
-                    .map(|i| (i, true))
-                    .chain(leg.reply.iter().map(|i| (i, false)))
-                {
+                let request = leg.request.iter().map(|&i| (i, true));
+                for (i, is_request) in request.chain(leg.reply.iter().map(|&i| (i, false))) {
                     let flow = &conv.flows[i];
                     let f = records
                         .iter()
                         .find(|f| f.location == flow.location)
                         .expect("the record of a flow");
                     let reading = ex.read(&f.record, &f.location);
-                    let role = reading.role();
-                    if c.initiator.value.is_some() && role != Role::Unknown {
-                        assert_eq!(
-                            role == Role::Request,
-                            is_request,
-                            "{name}: {}: explain calls it a {role:?}, its connection the other way",
-                            f.location
-                        );
-                        assert!(
-                            c.initiator.confidence <= reading.initiator.confidence,
-                            "{name}: {}: explain is surer than the connection",
-                            f.location
-                        );
-                    }
+                    let at = format!("{name}: {}", f.location);
+                    // The interface's side: as conversations reads the record, and as its leg has it.
+                    let side = interface_side(flow, &learned.own);
+                    let d = &reading.direction;
+                    assert_eq!(
+                        (d.value, d.basis, d.confidence),
+                        (side.value, side.basis, side.confidence),
+                        "{at}: explain and conversations read the interface's side differently"
+                    );
                     let way = leg
                         .request_way
                         .map(|w| if is_request { w } else { w.reverse() });
-                    if let (Some(e), Some(w)) = (reading.direction.value, way) {
-                        assert_eq!(e, w, "{name}: {}: directions differ", f.location);
+                    assert_eq!(d.value, way, "{at}: the record's side is not its leg's");
+                    sides += usize::from(d.value.is_some());
+                    // Client and server: never the other way round, and named by both or by neither.
+                    let e = &reading.initiator;
+                    let client = client_side(c, flow);
+                    assert_eq!(
+                        e.value.is_some().then_some(client),
+                        e.value.map(Some),
+                        "{at}: explain and conversations name different clients"
+                    );
+                    if client.is_some() {
+                        assert_eq!(
+                            client == Some(Side::A),
+                            is_request,
+                            "{at}: the client's records are not its connection's requests"
+                        );
                     }
+                    compared += 1;
+                    if (e.value, e.basis, e.confidence, reading.service)
+                        == (client, c.initiator.basis, c.initiator.confidence, c.service)
+                    {
+                        continue;
+                    }
+                    // The connection may know more than the record, never less and never otherwise.
+                    assert!(
+                        conv.flows_of(c).count() > 1,
+                        "{at}: a connection of one record decides otherwise"
+                    );
+                    assert!(
+                        c.initiator.confidence <= e.confidence,
+                        "{at}: explain is surer than the connection"
+                    );
+                    assert!(
+                        e.value.is_none() || e.value == client,
+                        "{at}: a different client"
+                    );
+                    let line = |v: Option<Side>, basis: String, confidence: String| {
+                        format!("{} ({basis}, {confidence})", who(v))
+                    };
+                    knows_more.push((
+                        f.location.clone(),
+                        format!(
+                            "{}: explain: {}; its connection: {}",
+                            f.location,
+                            line(e.value, word(&e.basis), word(&e.confidence)),
+                            line(
+                                client,
+                                word(&c.initiator.basis),
+                                word(&c.initiator.confidence)
+                            ),
+                        ),
+                    ));
                 }
             }
         }
     }
+    // Every fixture record that makes a flow (127 when this was written), 103 with their side decided.
+    assert!(compared >= 125, "only {compared} records compared");
+    assert!(sides >= 100, "only {sides} records with a side");
+    knows_more.sort_by_key(|(location, _)| {
+        let (file, line) = location.rsplit_once(':').expect("file:line");
+        (
+            file.to_string(),
+            line.parse::<u64>().expect("a line number"),
+        )
+    });
+    let lines: Vec<String> = knows_more.into_iter().map(|(_, l)| l).collect();
+    insta::assert_snapshot!("where_the_connection_knows_more", lines.join("\n"));
 }
 
 /// Every kind of note is said at least once by the fixtures (so every sentence of both renderers is exercised by

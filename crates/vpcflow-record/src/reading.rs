@@ -16,7 +16,7 @@ use crate::record::Record;
 use crate::values::{AddrScope, Direction, is_redacted, parse_addr};
 use crate::{Field, TcpFlags};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Whether a protocol's packets carry source and destination ports: TCP (6), UDP (17), DCCP (33), SCTP (132) and
 /// UDP-Lite (136). AWS logs ports for these and 0 for every other protocol (ICMP, GRE, ESP, …).
@@ -278,13 +278,22 @@ pub fn interface_side(e: &SideEvidence) -> Decided<Option<Direction>, DirectionB
 /// Each interface's own address, as a set of records shows it: the address in most of its records, counting a
 /// record's `flow-direction` above all else, and preferring an internal address on a tie (people redact and talk
 /// to public addresses, never the VPC's own). An interface whose records leave a true tie gets no entry.
+///
+/// It learns while records go by (nothing of a record is kept), so that a reader of a day of logs can learn in a
+/// first pass what `conversations` learns from the same records. Memory is bounded however many records are
+/// observed: an interface keeps counts for at most [`OwnAddresses::TRACKED`] addresses, and when it has more, the
+/// half with the fewest records is forgotten. The interface's own address is in nearly every one of its records,
+/// so it is never among them; the peers of an interface probed by the whole internet are.
 #[derive(Clone, Debug, Default)]
-pub struct OwnAddresses<'a> {
+pub struct OwnAddresses {
     /// Per interface, per address: (records it appears in, records whose `flow-direction` names it).
-    counts: BTreeMap<&'a str, BTreeMap<&'a str, (usize, usize)>>,
+    counts: HashMap<String, HashMap<String, (usize, usize)>>,
 }
 
-impl<'a> OwnAddresses<'a> {
+impl OwnAddresses {
+    /// The most addresses counted per interface.
+    pub const TRACKED: usize = 4096;
+
     /// Nothing seen yet.
     pub fn new() -> Self {
         Self::default()
@@ -293,19 +302,40 @@ impl<'a> OwnAddresses<'a> {
     /// One record of `interface` from `src` to `dst` (addresses as written).
     pub fn observe(
         &mut self,
-        interface: &'a str,
-        src: &'a str,
-        dst: &'a str,
+        interface: &str,
+        src: &str,
+        dst: &str,
         flow_direction: Option<Direction>,
     ) {
-        let per = self.counts.entry(interface).or_default();
-        match flow_direction {
-            Some(Direction::Ingress) => per.entry(dst).or_default().1 += 1,
-            Some(Direction::Egress) => per.entry(src).or_default().1 += 1,
-            None => {
-                per.entry(src).or_default().0 += 1;
-                per.entry(dst).or_default().0 += 1;
+        let per = match self.counts.get_mut(interface) {
+            Some(per) => per,
+            None => self.counts.entry(interface.to_string()).or_default(),
+        };
+        let mut count = |addr: &str, sure: bool| {
+            let c = match per.get_mut(addr) {
+                Some(c) => c,
+                None => per.entry(addr.to_string()).or_default(),
+            };
+            if sure {
+                c.1 += 1;
+            } else {
+                c.0 += 1;
             }
+        };
+        match flow_direction {
+            Some(Direction::Ingress) => count(dst, true),
+            Some(Direction::Egress) => count(src, true),
+            None => {
+                count(src, false);
+                count(dst, false);
+            }
+        }
+        if per.len() > Self::TRACKED {
+            let mut ranked: Vec<(usize, usize)> =
+                per.values().map(|(n, sure)| (*sure, *n)).collect();
+            ranked.sort_unstable();
+            let cut = ranked[ranked.len() / 2];
+            per.retain(|_, (n, sure)| (*sure, *n) > cut);
         }
     }
 
@@ -314,14 +344,21 @@ impl<'a> OwnAddresses<'a> {
         let internal = |a: &str| AddrKind::of(a) == AddrKind::Internal;
         let mut out = BTreeMap::new();
         for (iface, per) in self.counts {
-            let mut ranked: Vec<(&str, (usize, usize))> = per.into_iter().collect();
-            ranked.sort_by_key(|(addr, (n, sure))| std::cmp::Reverse((*sure, *n, internal(addr))));
-            let best = ranked[0];
-            let tie = ranked
-                .get(1)
-                .is_some_and(|second| second.1 == best.1 && internal(second.0) == internal(best.0));
+            let mut ranked: Vec<(String, (usize, usize))> = per.into_iter().collect();
+            // Most sure, then most records, then internal; the address itself breaks what is left of a tie.
+            ranked.sort_by(|(a, (n, sure)), (b, (m, sure_b))| {
+                (sure_b, m, internal(b))
+                    .cmp(&(sure, n, internal(a)))
+                    .then_with(|| a.cmp(b))
+            });
+            let Some(best) = ranked.first() else {
+                continue;
+            };
+            let tie = ranked.get(1).is_some_and(|second| {
+                second.1 == best.1 && internal(&second.0) == internal(&best.0)
+            });
             if !tie {
-                out.insert(iface.to_string(), best.0.to_string());
+                out.insert(iface, best.0.clone());
             }
         }
         out
@@ -329,10 +366,15 @@ impl<'a> OwnAddresses<'a> {
 }
 
 /// Which end of a record is the interface's own address `own` (as [`OwnAddresses`] learned it), if either is.
+/// Addresses are compared as addresses, so that `2001:DB8::1` as written is `2001:db8::1` as learned.
 pub fn learned_end(own: &str, src: &str, dst: &str) -> Option<End> {
-    if own == src {
+    let own_ip = parse_addr(own.as_bytes());
+    let same = |text: &str| {
+        text == own || own_ip.is_some_and(|ip| parse_addr(text.as_bytes()) == Some(ip))
+    };
+    if same(src) {
         Some(End::Src)
-    } else if own == dst {
+    } else if same(dst) {
         Some(End::Dst)
     } else {
         None
@@ -708,6 +750,21 @@ mod tests {
     }
 
     #[test]
+    fn own_addresses_in_bounded_memory() {
+        // An interface probed by the whole internet: every record a new peer.
+        let mut own = OwnAddresses::new();
+        for i in 0..20_000 {
+            let peer = format!("198.{}.{}.{}", i / 62_500, i / 250 % 250, i % 250);
+            own.observe("eni-1", &peer, "10.0.0.5", None);
+        }
+        assert!(own.counts["eni-1"].len() <= OwnAddresses::TRACKED);
+        assert_eq!(
+            own.finish().get("eni-1").map(String::as_str),
+            Some("10.0.0.5")
+        );
+    }
+
+    #[test]
     fn own_addresses() {
         let mut own = OwnAddresses::new();
         own.observe("eni-1", "10.0.0.5", "198.51.100.1", None);
@@ -720,5 +777,10 @@ mod tests {
         assert_eq!(own.get("eni-2"), None);
         assert_eq!(own.get("eni-3").map(String::as_str), Some("10.0.0.9"));
         assert_eq!(learned_end("10.0.0.5", "10.0.0.5", "x"), Some(End::Src));
+        assert_eq!(
+            learned_end("2001:db8::1", "2001:db8::2", "2001:DB8:0::1"),
+            Some(End::Dst)
+        );
+        assert_eq!(learned_end("10.0.0.5", "10.0.0.6", "xxx"), None);
     }
 }
