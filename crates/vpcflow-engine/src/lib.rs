@@ -21,13 +21,15 @@ pub mod rules;
 pub mod scalars;
 pub mod scan;
 pub mod schema;
+pub mod source;
 pub mod table;
 pub mod trino;
 pub mod udf;
 
 pub use datafusion::error::DataFusionError;
 pub use scan::{Observer, ScanEvent, ScanSpec, Stopped};
-pub use table::{FlowsExec, FlowsTable};
+pub use source::{FlowsFileSource, scan_spec_of};
+pub use table::{FlowsTable, TableOptions};
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -37,6 +39,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 use std::sync::Arc;
 use vpcflow_record::Format;
+use vpcflow_source::{Input, Remote, TimeRange};
 
 /// How to set up an [`Engine`].
 #[derive(Clone, Default)]
@@ -47,6 +50,11 @@ pub struct EngineOptions {
     pub threads: Option<usize>,
     /// Hears about problems and finished files during scans.
     pub observer: Option<Observer>,
+    /// Records outside this range are left out (`--since`/`--until`), and keys that cannot hold any are not
+    /// listed.
+    pub time: TimeRange,
+    /// The network side, for S3 prefixes and CloudWatch Logs groups among the inputs.
+    pub remote: Option<Arc<Remote>>,
 }
 
 /// A query session over one set of inputs.
@@ -57,8 +65,9 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Probes `paths` (files or `-`; directories already expanded) and registers `flows` and the flow functions.
-    pub fn new(paths: &[String], options: EngineOptions) -> Result<Engine> {
+    /// Registers `flows` over `inputs` (files, directories, `-`, S3 prefixes, log groups) and the flow
+    /// functions. Local files are probed here; S3 and CloudWatch Logs are listed per query.
+    pub fn new(inputs: &[Input], options: EngineOptions) -> Result<Engine> {
         let threads = options
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -66,6 +75,8 @@ impl Engine {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_name("vpcflow-query")
+            // Fetches wait between attempts.
+            .enable_time()
             .build()
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
         let mut config = SessionConfig::new()
@@ -78,6 +89,11 @@ impl Engine {
         // Athena (Trino) and DuckDB put NULLs last whichever way rows are sorted; DataFusion's default puts them
         // first in descending order, which would rank NODATA rows' NULL totals above every talker.
         config.options_mut().sql_parser.default_null_ordering = "nulls_last".to_string();
+        // The flows scan shares its pieces between partitions itself, per execution (see `source`).
+        config
+            .options_mut()
+            .execution
+            .enable_file_stream_work_stealing = false;
         let ctx = SessionContext::new_with_config(config);
         for f in scalar_functions() {
             ctx.register_udf(f);
@@ -88,7 +104,15 @@ impl Engine {
         ctx.add_optimizer_rule(Arc::new(rules::CountsWithOneDistinct));
         ctx.add_analyzer_rule(Arc::new(rules::ProjectedDays));
         ctx.add_analyzer_rule(Arc::new(scalars::IfAsCase));
-        let table = Arc::new(FlowsTable::new(paths, options.format, options.observer));
+        let table = Arc::new(FlowsTable::new(
+            inputs,
+            TableOptions {
+                format: options.format,
+                time: options.time,
+                observer: options.observer,
+                remote: options.remote,
+            },
+        ));
         ctx.register_table("flows", table.clone())?;
         ctx.register_table("vpc_flow_logs", table.clone())?;
         Ok(Engine {

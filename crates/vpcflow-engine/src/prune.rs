@@ -17,7 +17,9 @@ use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, RowSelection, RowSelector};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 use vpcflow_record::Field;
+use vpcflow_source::{KeyFilter, TimeRange};
 
 /// A constant in a pushed filter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -188,6 +190,217 @@ fn value_of(v: &ScalarValue) -> Option<Value> {
         ScalarValue::UInt32(Some(n)) => Some(Value::Int(i64::from(*n))),
         _ => None,
     }
+}
+
+/// The key columns a condition can prune the listing by: the key's date and its parts, account and region.
+const KEY_COLUMNS: [&str; 7] = [
+    "date",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "aws-account-id",
+    "aws-region",
+];
+
+/// The key column a (possibly cast) column expression is.
+fn key_column(expr: &Expr) -> Option<&'static str> {
+    match expr {
+        Expr::Column(c) => KEY_COLUMNS.iter().copied().find(|k| *k == c.name),
+        Expr::Cast(c) => key_column(&c.expr),
+        Expr::TryCast(c) => key_column(&c.expr),
+        _ => None,
+    }
+}
+
+/// Whether a condition compares a key column with constants (and so can prune the listing).
+pub fn on_key(expr: &Expr) -> bool {
+    let mut filter = KeyFilter::default();
+    add_key_condition(expr, &mut filter)
+}
+
+/// What the conditions (a query's conjuncts) and the time range say about the keys that can hold matches.
+pub fn key_filter(filters: &[Expr], time: TimeRange) -> KeyFilter {
+    let mut filter = KeyFilter::time(time);
+    for f in filters {
+        add_key_condition(f, &mut filter);
+    }
+    filter
+}
+
+/// The text or date constant of a literal.
+enum KeyValue {
+    Text(String),
+    Day(i32),
+}
+
+fn key_value(expr: &Expr) -> Option<KeyValue> {
+    match expr {
+        Expr::Literal(v, _) => match v {
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::Utf8View(Some(s))
+            | ScalarValue::LargeUtf8(Some(s)) => Some(KeyValue::Text(s.clone())),
+            ScalarValue::Date32(Some(d)) => Some(KeyValue::Day(*d)),
+            _ => None,
+        },
+        Expr::Cast(c) => key_value(&c.expr),
+        _ => None,
+    }
+}
+
+/// Narrows `filter` by one condition; `false` when the condition is not one it understands (nothing changes).
+fn add_key_condition(expr: &Expr, filter: &mut KeyFilter) -> bool {
+    match expr {
+        Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::Or,
+            right,
+        }) => {
+            // `k = a OR k = b`: the values of both sides, on one column.
+            let (mut a, mut b) = (KeyFilter::default(), KeyFilter::default());
+            if !(add_key_condition(left, &mut a) && add_key_condition(right, &mut b)) {
+                return false;
+            }
+            let union = |x: &Option<BTreeSet<String>>, y: &Option<BTreeSet<String>>| match (x, y) {
+                (Some(x), Some(y)) => Some(x.union(y).cloned().collect::<BTreeSet<String>>()),
+                _ => None,
+            };
+            let merged = KeyFilter {
+                accounts: union(&a.accounts, &b.accounts),
+                regions: union(&a.regions, &b.regions),
+                years: union(&a.years, &b.years),
+                months: union(&a.months, &b.months),
+                day_values: union(&a.day_values, &b.day_values),
+                hours: union(&a.hours, &b.hours),
+                ..KeyFilter::default()
+            };
+            // Only a disjunction on one set column narrows anything; dates are left alone.
+            let sets = [
+                &merged.accounts,
+                &merged.regions,
+                &merged.years,
+                &merged.months,
+                &merged.day_values,
+                &merged.hours,
+            ];
+            if sets.iter().filter(|s| s.is_some()).count() != 1 {
+                return false;
+            }
+            intersect_sets(filter, merged);
+            true
+        }
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
+            let (column, value, op) = match (key_column(left), key_column(right)) {
+                (Some(c), None) => (c, key_value(right), *op),
+                (None, Some(c)) => match op.swap() {
+                    Some(op) => (c, key_value(left), op),
+                    None => return false,
+                },
+                _ => return false,
+            };
+            let Some(value) = value else { return false };
+            match (column, value, op) {
+                ("date", KeyValue::Day(d), Operator::Eq) => narrow_days(filter, Some(d), Some(d)),
+                ("date", KeyValue::Day(d), Operator::Lt) => narrow_days(filter, None, Some(d - 1)),
+                ("date", KeyValue::Day(d), Operator::LtEq) => narrow_days(filter, None, Some(d)),
+                ("date", KeyValue::Day(d), Operator::Gt) => narrow_days(filter, Some(d + 1), None),
+                ("date", KeyValue::Day(d), Operator::GtEq) => narrow_days(filter, Some(d), None),
+                (column, KeyValue::Text(v), Operator::Eq) if column != "date" => {
+                    intersect_sets(filter, set_of(column, [v]));
+                }
+                _ => return false,
+            }
+            true
+        }
+        Expr::InList(list) if !list.negated => {
+            let Some(column) = key_column(&list.expr) else {
+                return false;
+            };
+            let values: Option<Vec<KeyValue>> = list.list.iter().map(key_value).collect();
+            let Some(values) = values else { return false };
+            if column == "date" {
+                let days: Option<Vec<i32>> = values
+                    .iter()
+                    .map(|v| match v {
+                        KeyValue::Day(d) => Some(*d),
+                        KeyValue::Text(_) => None,
+                    })
+                    .collect();
+                let Some(days) = days else { return false };
+                narrow_days(
+                    filter,
+                    days.iter().min().copied(),
+                    days.iter().max().copied(),
+                );
+                return true;
+            }
+            let texts: Option<Vec<String>> = values
+                .into_iter()
+                .map(|v| match v {
+                    KeyValue::Text(t) => Some(t),
+                    KeyValue::Day(_) => None,
+                })
+                .collect();
+            let Some(texts) = texts else { return false };
+            intersect_sets(filter, set_of(column, texts));
+            true
+        }
+        Expr::Between(b) if !b.negated => {
+            let (Some("date"), Some(KeyValue::Day(lo)), Some(KeyValue::Day(hi))) =
+                (key_column(&b.expr), key_value(&b.low), key_value(&b.high))
+            else {
+                return false;
+            };
+            narrow_days(filter, Some(lo), Some(hi));
+            true
+        }
+        _ => false,
+    }
+}
+
+fn narrow_days(filter: &mut KeyFilter, lo: Option<i32>, hi: Option<i32>) {
+    let (a, b) = filter.days;
+    filter.days = (
+        match (a, lo) {
+            (Some(a), Some(l)) => Some(a.max(l)),
+            (a, l) => a.or(l),
+        },
+        match (b, hi) {
+            (Some(b), Some(h)) => Some(b.min(h)),
+            (b, h) => b.or(h),
+        },
+    );
+}
+
+fn set_of(column: &str, values: impl IntoIterator<Item = String>) -> KeyFilter {
+    let set: BTreeSet<String> = values.into_iter().collect();
+    let mut f = KeyFilter::default();
+    match column {
+        "year" => f.years = Some(set),
+        "month" => f.months = Some(set),
+        "day" => f.day_values = Some(set),
+        "hour" => f.hours = Some(set),
+        "aws-account-id" => f.accounts = Some(set),
+        "aws-region" => f.regions = Some(set),
+        _ => {}
+    }
+    f
+}
+
+/// Keeps in `filter` only the values both allow, set by set.
+fn intersect_sets(filter: &mut KeyFilter, other: KeyFilter) {
+    fn both(a: &mut Option<BTreeSet<String>>, b: Option<BTreeSet<String>>) {
+        *a = match (a.take(), b) {
+            (Some(x), Some(y)) => Some(x.intersection(&y).cloned().collect()),
+            (x, y) => x.or(y),
+        };
+    }
+    both(&mut filter.accounts, other.accounts);
+    both(&mut filter.regions, other.regions);
+    both(&mut filter.years, other.years);
+    both(&mut filter.months, other.months);
+    both(&mut filter.day_values, other.day_values);
+    both(&mut filter.hours, other.hours);
 }
 
 /// Statistics as values: one per row group or page, `None` where unknown.

@@ -1,10 +1,12 @@
-//! The `flows` scan: what to read, split into pieces, and how one partition reads its pieces.
+//! The `flows` scan: what to read, split into pieces, and how one piece is read.
 //!
-//! Planning looks at each input once (its first bytes, the header line, a Parquet footer) to learn its shape and
-//! format, then cuts the work into pieces: whole files, byte ranges of large plain-text files (cut at line ends
-//! when read), and row-group runs of large Parquet files. Pieces are dealt to partitions by size so that every
-//! core gets about the same amount of work. The result, [`ScanSpec`], is plain data (paths, piece bounds, format
-//! text, column names) so that it can be sent to another process (Ballista executors) and read there.
+//! Planning looks at each local input once (its first bytes, the header line, a Parquet footer) to learn its
+//! shape and format, then cuts the work into pieces: whole files and objects, byte ranges of large plain-text
+//! files (cut at line ends when read), and byte ranges of large Parquet files (each row group is read by the
+//! piece its middle falls in). S3 objects are read whole, as AWS writes them (gzip'd text, or Parquet). Pieces
+//! are dealt to partitions by size so that every core gets about the same amount of work. The result,
+//! [`ScanSpec`], is plain data (store, paths, byte ranges, format text, column names, filters) from which the
+//! scan node is built ([`crate::source`]), so that it can be sent to another process (Ballista executors).
 //!
 //! Text, gzip'd text and CloudWatch shapes go through `vpcflow-source`'s reader, so every problem is reported
 //! with its file and line exactly as `vpcflow cat` reports it. Parquet whose columns already have Athena's
@@ -14,10 +16,11 @@
 use crate::prune::{Predicate, prune};
 use crate::schema::days_from_civil;
 use arrow::array::{
-    ArrayRef, Date32Array, RecordBatch, RecordBatchOptions, StringViewArray, new_null_array,
+    Array, ArrayRef, BooleanArray, Date32Array, RecordBatch, RecordBatchOptions, StringViewArray,
+    new_null_array,
 };
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, SchemaRef};
+use arrow::datatypes::{DataType, Int64Type, SchemaRef};
 use arrow::datatypes::{Field as ArrowField, Schema};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
@@ -27,10 +30,9 @@ use parquet::file::metadata::PageIndexPolicy;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use vpcflow_record::{Field, Format};
 use vpcflow_source::{
-    Column, FileSummary, Input, Item, Partitions, Problem, ProblemKind, ReadOptions,
+    Column, FileSummary, Input, Item, Partitions, Problem, ProblemKind, ReadOptions, TimeRange,
 };
 
 /// Plain text files larger than this are read in several pieces.
@@ -54,17 +56,18 @@ pub enum Shape {
     },
     /// Parquet with Athena's names and plain types, read directly.
     Parquet {
-        /// Rows per row group.
-        row_groups: Vec<u64>,
+        /// Per row group, its first byte and its length in bytes.
+        row_groups: Vec<(u64, u64)>,
     },
-    /// Anything else the reader accepts (gzip'd text, headerless text, CloudWatch JSON, other Parquet, stdin).
+    /// Anything else the reader accepts (gzip'd text, headerless text, CloudWatch JSON, other Parquet, stdin,
+    /// S3 objects, log streams).
     Stream,
 }
 
 /// One input as the planner saw it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Probe {
-    /// The path, or `-` for standard input.
+    /// The path as the user named it (`-` for standard input, `s3://bucket/key`, `logs:GROUP:STREAM`).
     pub path: String,
     /// Size in bytes (0 when unknown).
     pub size: u64,
@@ -74,64 +77,92 @@ pub struct Probe {
     pub shape: Shape,
     /// The fields it has, when its first bytes say (a header line or Parquet columns).
     pub fields: Option<Vec<String>>,
+    /// The object's entity tag (S3), for reading the version that was listed.
+    #[serde(default)]
+    pub e_tag: Option<String>,
+    /// Where it is in its store (see [`ScanPiece::location`]).
+    #[serde(default)]
+    pub location: String,
 }
 
-/// Part of one input.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Piece {
-    /// The whole input.
-    Whole,
-    /// Lines starting in `start..end` of a plain-text file; every piece but the first reads with the header's
-    /// format.
-    Bytes {
-        /// First byte.
-        start: u64,
-        /// One past the last byte.
-        end: u64,
-    },
-    /// These row groups of a Parquet file.
-    RowGroups(Vec<usize>),
-}
-
-/// One unit of work.
+/// One unit of work: an input, or a byte range of it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScanPiece {
-    /// The input.
-    pub probe: Probe,
-    /// Which part of it.
-    pub piece: Piece,
+    /// Where the input is in its store: an absolute path without its leading `/` for files, a key for S3, the
+    /// stream for CloudWatch Logs, `-` for standard input.
+    pub location: String,
+    /// The name in messages and in `$path`: the path as the user gave it, or `s3://bucket/key`.
+    pub name: String,
+    /// The input's size in bytes (0 when unknown).
+    pub size: u64,
+    /// The bytes `start..end` only: the lines that start in them (text), the row groups whose middle is in
+    /// them (Parquet).
+    pub range: Option<(u64, u64)>,
+    /// The S3 object's entity tag as listed.
+    #[serde(default)]
+    pub e_tag: Option<String>,
+    /// Whether it is gzip'd (for dealing work out evenly).
+    #[serde(default)]
+    pub gzip: bool,
 }
 
 impl ScanPiece {
     /// Whether this piece starts the file (it alone counts the file in summaries).
     pub fn is_first(&self) -> bool {
-        match &self.piece {
-            Piece::Whole => true,
-            Piece::Bytes { start, .. } => *start == 0,
-            Piece::RowGroups(groups) => groups.first() == Some(&0),
-        }
+        self.range.is_none_or(|(start, _)| start == 0)
     }
 
     fn weight(&self) -> u64 {
-        let bytes = match &self.piece {
-            Piece::Whole => self.probe.size,
-            Piece::Bytes { start, end } => end - start,
-            Piece::RowGroups(groups) => match &self.probe.shape {
-                Shape::Parquet { row_groups } => {
-                    let total: u64 = row_groups.iter().sum::<u64>().max(1);
-                    let mine: u64 = groups.iter().map(|g| row_groups[*g]).sum();
-                    self.probe.size * mine / total
-                }
-                _ => self.probe.size,
-            },
+        let bytes = match self.range {
+            Some((start, end)) => end - start,
+            None => self.size,
         };
-        if self.probe.gzip { bytes * 8 } else { bytes }.max(1)
+        if self.gzip { bytes * 8 } else { bytes }.max(1)
     }
 }
 
-/// Everything a partition needs to read its share, as plain data.
+/// Where a scan's pieces are read from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Store {
+    /// Local files (`file:///`).
+    Local,
+    /// An S3 bucket (`s3://bucket`).
+    S3 {
+        /// The bucket.
+        bucket: String,
+    },
+    /// A CloudWatch Logs log group: each piece is a stream.
+    Logs {
+        /// The log group.
+        group: String,
+    },
+    /// Standard input (one piece, `-`).
+    Stdin,
+}
+
+impl Store {
+    /// The object store URL the runtime's registry resolves (DataFusion's `ObjectStoreUrl`).
+    pub fn url(&self) -> String {
+        match self {
+            Store::Local => "file:///".to_string(),
+            Store::S3 { bucket } => format!("s3://{bucket}"),
+            Store::Logs { group } => format!("vpcflow-logs://{}", hex(group)),
+            Store::Stdin => "vpcflow-stdin://stdin".to_string(),
+        }
+    }
+}
+
+/// A log group's name as a URL host (group names hold `/`, `.`, `#`).
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Everything a scan needs to read its share, as plain data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScanSpec {
+    /// Where the pieces are.
+    #[serde(default = "local")]
+    pub store: Store,
     /// Per partition, its pieces in order.
     pub partitions: Vec<Vec<ScanPiece>>,
     /// `--format`: the format of headerless records, as text.
@@ -145,10 +176,17 @@ pub struct ScanSpec {
     /// row read).
     #[serde(default)]
     pub filters: Vec<Predicate>,
+    /// Records outside this range are left out (`--since`/`--until`): an exact filter, applied in the scan.
+    #[serde(default)]
+    pub time: TimeRange,
 }
 
-/// Looks at an input's first bytes to learn its shape and fields. Never fails: an input it cannot make sense of
-/// is a `Stream` left to the reader, which reports what is wrong with it.
+fn local() -> Store {
+    Store::Local
+}
+
+/// Looks at a local input's first bytes to learn its shape and fields. Never fails: an input it cannot make
+/// sense of is a `Stream` left to the reader, which reports what is wrong with it.
 pub fn probe(path: &str) -> Probe {
     let mut out = Probe {
         path: path.to_string(),
@@ -156,6 +194,8 @@ pub fn probe(path: &str) -> Probe {
         gzip: false,
         shape: Shape::Stream,
         fields: None,
+        e_tag: None,
+        location: local_location(path),
     };
     if path == "-" {
         return out;
@@ -197,7 +237,7 @@ pub fn probe(path: &str) -> Probe {
                     .metadata()
                     .row_groups()
                     .iter()
-                    .map(|g| g.num_rows().max(0) as u64)
+                    .map(row_group_span)
                     .collect();
                 out.shape = Shape::Parquet { row_groups };
             }
@@ -214,6 +254,61 @@ pub fn probe(path: &str) -> Probe {
         out.fields = Some(fields);
     }
     out
+}
+
+/// The fields named by the first bytes of an input: a header line (inflated first when gzip'd, however the bytes
+/// end), or the columns of a whole Parquet file.
+pub fn fields_of(data: &[u8]) -> Vec<String> {
+    if data.starts_with(b"PAR1") {
+        return ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(data))
+            .map(|b| {
+                b.schema()
+                    .fields()
+                    .iter()
+                    .filter_map(|f| {
+                        Field::from_name(f.name()).map(|field| field.column().to_string())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+    if data.starts_with(&[0x1f, 0x8b]) {
+        let mut decoder = flate2::read::MultiGzDecoder::new(data);
+        let mut inner = Vec::with_capacity(4 << 10);
+        let mut chunk = [0u8; 1 << 10];
+        while inner.len() < 64 << 10 && !inner.contains(&b'\n') {
+            match decoder.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => inner.extend_from_slice(&chunk[..n]),
+            }
+        }
+        return header_fields(&inner).unwrap_or_default();
+    }
+    header_fields(data).unwrap_or_default()
+}
+
+/// Where a local path is in the local store: the absolute path, without its leading `/`.
+pub fn local_location(path: &str) -> String {
+    if path == "-" {
+        return "-".to_string();
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.into());
+    let text = absolute.to_string_lossy();
+    text.trim_start_matches('/').to_string()
+}
+
+/// A row group's first byte and length, as DataFusion places row groups in byte ranges.
+fn row_group_span(g: &parquet::file::metadata::RowGroupMetaData) -> (u64, u64) {
+    let start = g
+        .columns()
+        .first()
+        .map(|c| {
+            c.dictionary_page_offset()
+                .unwrap_or_else(|| c.data_page_offset())
+        })
+        .unwrap_or(0)
+        .max(0) as u64;
+    (start, g.compressed_size().max(0) as u64)
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> usize {
@@ -271,6 +366,14 @@ fn plain_parquet(schema: &SchemaRef) -> bool {
 pub fn plan(probes: &[Probe], partitions: usize) -> Vec<Vec<ScanPiece>> {
     let partitions = partitions.max(1);
     let mut pieces: Vec<ScanPiece> = Vec::new();
+    let piece = |probe: &Probe, range: Option<(u64, u64)>| ScanPiece {
+        location: probe.location.clone(),
+        name: probe.path.clone(),
+        size: probe.size,
+        range,
+        e_tag: probe.e_tag.clone(),
+        gzip: probe.gzip,
+    };
     for probe in probes {
         match &probe.shape {
             Shape::PlainText { .. } if probe.size > SPLIT_TEXT_AT && partitions > 1 => {
@@ -278,29 +381,36 @@ pub fn plan(probes: &[Probe], partitions: usize) -> Vec<Vec<ScanPiece>> {
                 let mut start = 0;
                 while start < probe.size {
                     let end = (start + chunk).min(probe.size);
-                    pieces.push(ScanPiece {
-                        probe: probe.clone(),
-                        piece: Piece::Bytes { start, end },
-                    });
+                    pieces.push(piece(probe, Some((start, end))));
                     start = end;
                 }
             }
             Shape::Parquet { row_groups } if row_groups.len() > 1 && partitions > 1 => {
+                // Runs of row groups, as byte ranges from the file's start to its end: each row group's middle
+                // falls in exactly one of them.
                 let per = row_groups.len().div_ceil(partitions);
-                for run in (0..row_groups.len()).collect::<Vec<_>>().chunks(per) {
-                    pieces.push(ScanPiece {
-                        probe: probe.clone(),
-                        piece: Piece::RowGroups(run.to_vec()),
-                    });
+                let runs: Vec<&[(u64, u64)]> = row_groups.chunks(per).collect();
+                let mut start = 0;
+                for (i, run) in runs.iter().enumerate() {
+                    let end = match runs.get(i + 1) {
+                        Some(next) => next[0].0 + next[0].1 / 2,
+                        None => probe.size.max(start + 1),
+                    };
+                    debug_assert!(!run.is_empty());
+                    pieces.push(piece(probe, Some((start, end))));
+                    start = end;
                 }
             }
-            _ => pieces.push(ScanPiece {
-                probe: probe.clone(),
-                piece: Piece::Whole,
-            }),
+            _ => pieces.push(piece(probe, None)),
         }
     }
-    let n = partitions.min(pieces.len()).max(1);
+    deal(pieces, partitions)
+}
+
+/// Deals pieces to at most `partitions` partitions, biggest first, each to the least loaded; each partition
+/// keeps its pieces in input order.
+pub fn deal(pieces: Vec<ScanPiece>, partitions: usize) -> Vec<Vec<ScanPiece>> {
+    let n = partitions.max(1).min(pieces.len()).max(1);
     let mut order: Vec<usize> = (0..pieces.len()).collect();
     order.sort_by_key(|i| std::cmp::Reverse(pieces[*i].weight()));
     let mut load = vec![0u64; n];
@@ -314,7 +424,6 @@ pub fn plan(probes: &[Probe], partitions: usize) -> Vec<Vec<ScanPiece>> {
         load[least] += pieces[i].weight();
         owner[i] = least;
     }
-    // Each partition reads its pieces in input order.
     let mut out: Vec<Vec<ScanPiece>> = vec![Vec::new(); n];
     for (i, piece) in pieces.into_iter().enumerate() {
         out[owner[i]].push(piece);
@@ -322,55 +431,98 @@ pub fn plan(probes: &[Probe], partitions: usize) -> Vec<Vec<ScanPiece>> {
     out
 }
 
-/// What the scan tells its observer besides the batches.
-#[derive(Debug)]
-pub enum ScanEvent<'a> {
-    /// A problem in the input; the scan goes on unless the observer says stop.
-    Problem(&'a Problem),
-    /// A piece is finished; `first` is true for the piece that starts its file.
-    Done {
-        /// The counts for the piece.
-        summary: &'a FileSummary,
-        /// Whether this piece starts its file.
-        first: bool,
-    },
-}
-
-/// Receives problems and per-file counts from every partition; returning `false` stops the query with
-/// [`Stopped`].
-pub type Observer = Arc<dyn Fn(ScanEvent<'_>) -> bool + Send + Sync>;
+pub use vpcflow_source::session::{Observer, ScanEvent};
 
 /// The error a query ends with when its observer asked to stop (`--strict`).
 #[derive(Debug, thiserror::Error)]
 #[error("stopped at the first problem")]
 pub struct Stopped;
 
-/// Reads `pieces` of `spec` in turn (a partition's own, or with work sharing whatever it claims), handing batches
-/// of `schema` to `send`; `send` returns `false` when nobody wants more. Returns `Err(Stopped)` when the observer
-/// stopped the scan.
-pub(crate) fn read_pieces<'a>(
-    spec: &ScanSpec,
-    pieces: impl Iterator<Item = &'a ScanPiece>,
-    schema: &SchemaRef,
-    observer: Option<&Observer>,
-    send: &mut dyn FnMut(RecordBatch) -> bool,
-) -> Result<(), Stopped> {
-    let columns: Vec<Column> = spec
-        .columns
-        .iter()
-        .filter_map(|c| Column::from_name(c))
-        .collect();
-    let read_columns = columns.clone();
-    let format = spec.format.as_deref().and_then(|f| Format::parse(f).ok());
-    let stopped = AtomicBool::new(false);
-    let mut wanted = true;
-    for piece in pieces {
+/// A piece's bytes, as the scan fetched them.
+pub(crate) enum Data {
+    /// A local file: the input itself, or the cached copy of an S3 object.
+    File(std::path::PathBuf),
+    /// An S3 object's bytes.
+    Bytes(bytes::Bytes),
+    /// An input the source reader reads itself (standard input, a log stream).
+    Input(Input),
+}
+
+/// How the pieces of one scan are read: its columns, format, filters and time range.
+pub(crate) struct PieceReader {
+    /// The columns to produce (those of `schema`).
+    columns: Vec<Column>,
+    /// The columns to read: `columns`, then `start` and `end` when the time range needs them and they are not
+    /// among `columns`.
+    read_columns: Vec<Column>,
+    format: Option<Format>,
+    filters: Vec<Predicate>,
+    batch_size: usize,
+    schema: SchemaRef,
+    read_schema: SchemaRef,
+    time: TimeRange,
+    remote: Option<Arc<vpcflow_source::Remote>>,
+}
+
+impl PieceReader {
+    pub(crate) fn new(spec: &ScanSpec, remote: Option<Arc<vpcflow_source::Remote>>) -> PieceReader {
+        let columns: Vec<Column> = spec
+            .columns
+            .iter()
+            .filter_map(|c| Column::from_name(c))
+            .collect();
+        let mut read_columns = columns.clone();
+        if !spec.time.is_all() {
+            for f in [Field::Start, Field::End] {
+                if !read_columns.contains(&Column::Field(f)) {
+                    read_columns.push(Column::Field(f));
+                }
+            }
+        }
+        PieceReader {
+            schema: Arc::new(crate::schema::schema_of(&columns)),
+            read_schema: Arc::new(crate::schema::schema_of(&read_columns)),
+            columns,
+            read_columns,
+            format: spec.format.as_deref().and_then(|f| Format::parse(f).ok()),
+            filters: spec.filters.clone(),
+            batch_size: spec.batch_size,
+            time: spec.time,
+            remote,
+        }
+    }
+
+    fn options(&self, format: Option<Format>) -> ReadOptions {
+        ReadOptions {
+            format,
+            columns: Some(self.read_columns.clone()),
+            batch_size: self.batch_size.max(TEXT_BATCH_ROWS),
+            text_views: true,
+            keep_only: keep_only(&self.filters),
+            remote: self.remote.clone(),
+            events: self.time,
+            ..ReadOptions::default()
+        }
+    }
+
+    /// Reads one piece, handing batches to `send` (which returns `false` when nobody wants more) and problems
+    /// and the piece's summary to `observer`. Returns whether more is wanted, or `Err(Stopped)` when the
+    /// observer stopped the scan.
+    pub(crate) fn read(
+        &self,
+        piece: &ScanPiece,
+        data: Data,
+        observer: Option<&Observer>,
+        send: &mut dyn FnMut(RecordBatch) -> bool,
+    ) -> Result<bool, Stopped> {
         let first = piece.is_first();
+        let mut stopped = false;
+        let mut wanted = true;
         let mut on_item = |item: Item| -> bool {
             match item {
                 Item::Batch(batch) => {
                     let rows = batch.data.num_rows();
-                    match conform(batch.data, schema, rows) {
+                    match self.conform(batch.data, rows) {
                         Some(b) => {
                             wanted = send(b);
                             wanted
@@ -380,7 +532,7 @@ pub(crate) fn read_pieces<'a>(
                 }
                 Item::Problem(p) => {
                     if observer.is_some_and(|o| !o(ScanEvent::Problem(&p))) {
-                        stopped.store(true, Ordering::Relaxed);
+                        stopped = true;
                         return false;
                     }
                     true
@@ -392,84 +544,161 @@ pub(crate) fn read_pieces<'a>(
                             first,
                         })
                     }) {
-                        stopped.store(true, Ordering::Relaxed);
+                        stopped = true;
                         return false;
                     }
                     true
                 }
             }
         };
-        let probe = &piece.probe;
-        match (&probe.shape, &piece.piece) {
-            (Shape::Parquet { .. }, piece_kind) => {
-                let groups = match piece_kind {
-                    Piece::RowGroups(g) => Some(g.clone()),
-                    _ => None,
+        let name = piece.name.as_str();
+        match data {
+            Data::Input(input) => {
+                vpcflow_source::read_input(&input, &self.options(self.format.clone()), &mut on_item)
+            }
+            Data::Bytes(data) => {
+                let input = Input::Memory {
+                    name: name.to_string(),
+                    data,
                 };
-                read_plain_parquet(
-                    &probe.path,
-                    groups,
-                    &columns,
-                    &spec.filters,
-                    spec.batch_size,
+                vpcflow_source::read_input(
+                    &input,
+                    &self.options(self.format.clone()),
                     &mut on_item,
                 );
             }
-            (Shape::PlainText { header }, Piece::Bytes { start, end }) => {
-                let opts = ReadOptions {
-                    format: if *start == 0 {
-                        format.clone()
-                    } else {
-                        Format::from_header(header.as_bytes())
-                    },
-                    columns: Some(read_columns.clone()),
-                    batch_size: spec.batch_size.max(TEXT_BATCH_ROWS),
-                    text_views: true,
-                    keep_only: keep_only(&spec.filters),
-                    ..ReadOptions::default()
-                };
-                match read_range(&probe.path, *start, *end) {
-                    Ok(data) => {
-                        let input = Input::Memory {
-                            name: probe.path.clone(),
-                            data: data.into(),
-                        };
-                        vpcflow_source::read_input(&input, &opts, &mut on_item);
-                    }
-                    Err(e) => {
-                        on_item(Item::Problem(Problem {
-                            kind: ProblemKind::BadFile,
-                            location: probe.path.clone(),
-                            message: format!("cannot read: {e}"),
-                        }));
-                    }
-                }
-            }
-            _ => {
-                let opts = ReadOptions {
-                    format: format.clone(),
-                    columns: Some(read_columns.clone()),
-                    batch_size: spec.batch_size.max(TEXT_BATCH_ROWS),
-                    text_views: true,
-                    keep_only: keep_only(&spec.filters),
-                    ..ReadOptions::default()
-                };
-                let input = if probe.path == "-" {
-                    Input::Stdin
-                } else {
-                    Input::Path(probe.path.clone().into())
-                };
-                vpcflow_source::read_input(&input, &opts, &mut on_item);
-            }
+            Data::File(path) => self.read_file(piece, &path, &mut on_item),
         }
-        if stopped.load(Ordering::Relaxed) {
+        if stopped {
             return Err(Stopped);
         }
-        if !wanted {
-            break;
+        Ok(wanted)
+    }
+
+    /// A local file: plain Parquet straight into Arrow (the row groups of the piece's range), a byte range of
+    /// plain text, or anything else through the reader (by the piece that starts the file).
+    fn read_file(
+        &self,
+        piece: &ScanPiece,
+        path: &std::path::Path,
+        on_item: &mut dyn FnMut(Item) -> bool,
+    ) {
+        let name = piece.name.as_str();
+        let fail = |message: String, on_item: &mut dyn FnMut(Item) -> bool| {
+            if on_item(Item::Problem(Problem {
+                kind: ProblemKind::BadFile,
+                location: name.to_string(),
+                message,
+            })) {
+                on_item(Item::Done(FileSummary {
+                    name: name.to_string(),
+                    failed: true,
+                    ..FileSummary::default()
+                }));
+            }
+        };
+        let mut head = [0u8; 4];
+        let is_parquet = std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .is_ok()
+            && &head == b"PAR1";
+        if is_parquet && let Some(metadata) = plain_metadata(path, !self.filters.is_empty()) {
+            return self.read_plain_parquet(piece, path, metadata, on_item);
+        }
+        match piece.range {
+            Some((start, end)) if !is_parquet => match read_range(path, start, end) {
+                Ok((header, data)) => {
+                    let format = if start == 0 {
+                        self.format.clone()
+                    } else {
+                        header.and_then(|h| Format::from_header(h.as_bytes()))
+                    };
+                    let input = Input::Memory {
+                        name: name.to_string(),
+                        data: data.into(),
+                    };
+                    vpcflow_source::read_input(&input, &self.options(format), on_item);
+                }
+                Err(e) => fail(format!("cannot read: {e}"), on_item),
+            },
+            // Other Parquet is read whole, by the piece that starts the file.
+            Some(_) if !piece.is_first() => {}
+            _ => vpcflow_source::read_as(
+                &Input::Path(path.to_path_buf()),
+                name,
+                &self.options(self.format.clone()),
+                on_item,
+            ),
         }
     }
-    Ok(())
+
+    /// Gives a reader's batch the scan's schema: same columns in the same order, so only the schema object
+    /// changes (a column of another type, a reader's widening, is cast); with a time range, the rows outside it
+    /// are left out and the columns read for it alone dropped.
+    fn conform(&self, batch: RecordBatch, rows: usize) -> Option<RecordBatch> {
+        if rows == 0 {
+            return None;
+        }
+        let columns: Vec<ArrayRef> = batch
+            .columns()
+            .iter()
+            .zip(self.read_schema.fields())
+            .map(|(a, f)| {
+                if a.data_type() == f.data_type() {
+                    a.clone()
+                } else {
+                    cast(a, f.data_type()).unwrap_or_else(|_| new_null_array(f.data_type(), rows))
+                }
+            })
+            .collect();
+        if self.time.is_all() {
+            return RecordBatch::try_new_with_options(
+                self.schema.clone(),
+                columns,
+                &RecordBatchOptions::new().with_row_count(Some(rows)),
+            )
+            .ok();
+        }
+        let at = |f: Field| {
+            self.read_columns
+                .iter()
+                .position(|c| *c == Column::Field(f))
+                .and_then(|i| cast(&columns[i], &DataType::Int64).ok())
+        };
+        let (Some(start), Some(end)) = (at(Field::Start), at(Field::End)) else {
+            return None;
+        };
+        let (start, end) = (
+            start
+                .as_any()
+                .downcast_ref::<arrow::array::PrimitiveArray<Int64Type>>()?,
+            end.as_any()
+                .downcast_ref::<arrow::array::PrimitiveArray<Int64Type>>()?,
+        );
+        let keep: BooleanArray = (0..rows)
+            .map(|i| {
+                Some(
+                    start.is_valid(i)
+                        && end.is_valid(i)
+                        && self.time.overlaps(start.value(i), end.value(i)),
+                )
+            })
+            .collect();
+        let kept: Vec<ArrayRef> = columns[..self.columns.len()]
+            .iter()
+            .map(|a| arrow::compute::filter(a, &keep).expect("same length"))
+            .collect();
+        let n = keep.true_count();
+        if n == 0 {
+            return None;
+        }
+        RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            kept,
+            &RecordBatchOptions::new().with_row_count(Some(n)),
+        )
+        .ok()
+    }
 }
 
 /// The equality filters a text reader can use to leave lines out unread.
@@ -492,36 +721,23 @@ fn keep_only(filters: &[Predicate]) -> Vec<(vpcflow_record::Field, Vec<String>)>
         .collect()
 }
 
-/// Gives a reader's batch the table's (projected) schema: same columns in the same order, so only the schema
-/// object changes; a column of another type (a reader's widening) is cast.
-fn conform(batch: RecordBatch, schema: &SchemaRef, rows: usize) -> Option<RecordBatch> {
-    if rows == 0 {
-        return None;
-    }
-    let columns: Vec<ArrayRef> = batch
-        .columns()
-        .iter()
-        .zip(schema.fields())
-        .map(|(a, f)| {
-            if a.data_type() == f.data_type() {
-                a.clone()
-            } else {
-                cast(a, f.data_type()).unwrap_or_else(|_| new_null_array(f.data_type(), rows))
-            }
-        })
-        .collect();
-    RecordBatch::try_new_with_options(
-        schema.clone(),
-        columns,
-        &RecordBatchOptions::new().with_row_count(Some(rows)),
-    )
-    .ok()
-}
-
 /// The lines that start in `start..end`: from just after the first line end at or after `start - 1` to just after
 /// the first line end at or after `end - 1`.
-fn read_range(path: &str, start: u64, end: u64) -> std::io::Result<Vec<u8>> {
+/// Also the file's first line (its header, when it has one) for a range that does not start the file.
+fn read_range(
+    path: &std::path::Path,
+    start: u64,
+    end: u64,
+) -> std::io::Result<(Option<String>, Vec<u8>)> {
     let mut file = std::fs::File::open(path)?;
+    let header = if start == 0 {
+        None
+    } else {
+        let mut head = vec![0u8; 64 << 10];
+        let n = read_up_to(&mut file, &mut head);
+        let line = memchr::memchr(b'\n', &head[..n]).map_or(n, |i| i);
+        Some(String::from_utf8_lossy(&head[..line]).trim().to_string())
+    };
     let from = if start == 0 {
         0
     } else {
@@ -529,12 +745,12 @@ fn read_range(path: &str, start: u64, end: u64) -> std::io::Result<Vec<u8>> {
     };
     let to = next_line_start(&mut file, end - 1)?;
     if to <= from {
-        return Ok(Vec::new());
+        return Ok((header, Vec::new()));
     }
     file.seek(SeekFrom::Start(from))?;
     let mut data = vec![0u8; (to - from) as usize];
     file.read_exact(&mut data)?;
-    Ok(data)
+    Ok((header, data))
 }
 
 /// The offset just after the first `\n` at or after `at` (the file's length when there is none).
@@ -554,146 +770,166 @@ fn next_line_start(file: &mut std::fs::File, at: u64) -> std::io::Result<u64> {
     }
 }
 
-/// Reads Parquet whose columns already are Athena's (see [`plain_parquet`]) straight into Arrow.
-fn read_plain_parquet(
-    path: &str,
-    row_groups: Option<Vec<usize>>,
-    columns: &[Column],
-    filters: &[Predicate],
-    batch_size: usize,
-    emit: &mut dyn FnMut(Item) -> bool,
-) {
-    let mut summary = FileSummary {
-        name: path.to_string(),
-        ..FileSummary::default()
-    };
-    let fail = |message: String, summary: &mut FileSummary, emit: &mut dyn FnMut(Item) -> bool| {
-        summary.failed = true;
-        if emit(Item::Problem(Problem {
-            kind: ProblemKind::BadFile,
-            location: path.to_string(),
-            message,
-        })) {
-            emit(Item::Done(summary.clone()));
+/// The metadata of a Parquet file whose columns already are Athena's (see [`plain_parquet`]), with its text
+/// columns to be decoded as `Utf8View`; `None` for any other file.
+fn plain_metadata(path: &std::path::Path, page_index: bool) -> Option<ArrowReaderMetadata> {
+    let file = std::fs::File::open(path).ok()?;
+    let metadata = view_metadata(&file, page_index).ok()?;
+    plain_parquet(
+        &ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+            .ok()?
+            .schema()
+            .clone(),
+    )
+    .then_some(metadata)
+}
+
+impl PieceReader {
+    /// Reads Parquet whose columns already are Athena's straight into Arrow: the row groups whose middle is in
+    /// the piece's range (all without one), less those the filters' statistics rule out.
+    fn read_plain_parquet(
+        &self,
+        piece: &ScanPiece,
+        path: &std::path::Path,
+        metadata: ArrowReaderMetadata,
+        emit: &mut dyn FnMut(Item) -> bool,
+    ) {
+        let name = piece.name.as_str();
+        let columns = &self.read_columns;
+        let mut summary = FileSummary {
+            name: name.to_string(),
+            ..FileSummary::default()
+        };
+        let fail =
+            |message: String, summary: &mut FileSummary, emit: &mut dyn FnMut(Item) -> bool| {
+                summary.failed = true;
+                if emit(Item::Problem(Problem {
+                    kind: ProblemKind::BadFile,
+                    location: name.to_string(),
+                    message,
+                })) {
+                    emit(Item::Done(summary.clone()));
+                }
+            };
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => return fail(format!("cannot open: {e}"), &mut summary, emit),
+        };
+        let groups: Vec<usize> = metadata
+            .metadata()
+            .row_groups()
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| {
+                let (start, len) = row_group_span(g);
+                let middle = start + len / 2;
+                piece.range.is_none_or(|(a, b)| (a..b).contains(&middle))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        // Every row of the piece counts as read, including those its statistics let us skip.
+        let piece_rows: u64 = groups
+            .iter()
+            .map(|g| metadata.metadata().row_group(*g).num_rows().max(0) as u64)
+            .sum();
+        let (groups, selection) = if self.filters.is_empty() {
+            (groups, None)
+        } else {
+            prune(&metadata, groups, &self.filters)
+        };
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
+        let file_schema = builder.schema().clone();
+        let mut roots: Vec<usize> = Vec::new();
+        for c in columns {
+            if let Column::Field(f) = c
+                && let Ok(i) = file_schema.index_of(f.column())
+                && !roots.contains(&i)
+            {
+                roots.push(i);
+            }
         }
-    };
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => return fail(format!("cannot open: {e}"), &mut summary, emit),
-    };
-    let metadata = match view_metadata(&file, !filters.is_empty()) {
-        Ok(m) => m,
-        Err(e) => {
-            return fail(
-                format!("not a readable Parquet file ({e})"),
-                &mut summary,
-                emit,
-            );
+        roots.sort_unstable();
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
+        let mut builder = builder
+            .with_projection(mask)
+            .with_batch_size(self.batch_size.max(1))
+            .with_row_groups(groups);
+        if let Some(selection) = selection {
+            builder = builder.with_row_selection(selection);
         }
-    };
-    let groups = row_groups.unwrap_or_else(|| (0..metadata.metadata().num_row_groups()).collect());
-    // Every row of the piece counts as read, including those its statistics let us skip.
-    let piece_rows: u64 = groups
-        .iter()
-        .map(|g| metadata.metadata().row_group(*g).num_rows().max(0) as u64)
-        .sum();
-    let (groups, selection) = if filters.is_empty() {
-        (groups, None)
-    } else {
-        prune(&metadata, groups, filters)
-    };
-    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
-    let file_schema = builder.schema().clone();
-    // Root index in the file of each wanted field, and the position of each output column in the projected batch.
-    let mut roots: Vec<usize> = Vec::new();
-    for c in columns {
-        if let Column::Field(f) = c
-            && let Ok(i) = file_schema.index_of(f.column())
-            && !roots.contains(&i)
-        {
-            roots.push(i);
-        }
-    }
-    roots.sort_unstable();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
-    let mut builder = builder
-        .with_projection(mask)
-        .with_batch_size(batch_size.max(1))
-        .with_row_groups(groups);
-    if let Some(selection) = selection {
-        builder = builder.with_row_selection(selection);
-    }
-    let reader = match builder.build() {
-        Ok(r) => r,
-        Err(e) => {
-            return fail(
-                format!("cannot read the Parquet file ({e})"),
-                &mut summary,
-                emit,
-            );
-        }
-    };
-    let partitions = Partitions::from_key(path);
-    for batch in reader {
-        let batch = match batch {
-            Ok(b) => b,
+        let reader = match builder.build() {
+            Ok(r) => r,
             Err(e) => {
-                let at = summary.records;
                 return fail(
-                    format!(
-                        "cannot read the rest of the file ({e}); the {at} rows before it were read"
-                    ),
+                    format!("cannot read the Parquet file ({e})"),
                     &mut summary,
                     emit,
                 );
             }
         };
-        let rows = batch.num_rows();
-        let arrays: Vec<ArrayRef> = columns
-            .iter()
-            .map(|c| match c {
-                Column::Field(f) => {
-                    let ty = crate::schema::column_type(c);
-                    match batch.schema().index_of(f.column()) {
-                        Ok(i) => {
-                            let a = batch.column(i);
-                            if a.data_type() == &ty {
-                                a.clone()
-                            } else {
-                                cast(a, &ty).unwrap_or_else(|_| new_null_array(&ty, rows))
-                            }
-                        }
-                        Err(_) => new_null_array(&ty, rows),
-                    }
+        let partitions = Partitions::from_key(name);
+        let schema = self.read_schema.clone();
+        let source = Arc::new(vpcflow_source::SourceInfo {
+            name: name.to_string(),
+            shape: vpcflow_source::Shape::Parquet,
+            format: None,
+            header: false,
+            partitions: partitions.clone(),
+        });
+        for batch in reader {
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    let at = summary.records;
+                    return fail(
+                        format!(
+                            "cannot read the rest of the file ({e}); the {at} rows before it were read"
+                        ),
+                        &mut summary,
+                        emit,
+                    );
                 }
-                Column::Extra(e) => extra_array(*e, &partitions, path, rows),
-            })
-            .collect();
-        let schema = Arc::new(crate::schema::schema_of(columns));
-        let out = RecordBatch::try_new_with_options(
-            schema,
-            arrays,
-            &RecordBatchOptions::new().with_row_count(Some(rows)),
-        )
-        .expect("columns built for the schema");
-        summary.records += rows as u64;
-        let data = vpcflow_source::Batch {
-            data: out,
-            positions: Vec::new(),
-            source: Arc::new(vpcflow_source::SourceInfo {
-                name: path.to_string(),
-                shape: vpcflow_source::Shape::Parquet,
-                format: None,
-                header: false,
-                partitions: partitions.clone(),
-            }),
-        };
-        if !emit(Item::Batch(data)) {
-            return;
+            };
+            let rows = batch.num_rows();
+            let arrays: Vec<ArrayRef> = columns
+                .iter()
+                .map(|c| match c {
+                    Column::Field(f) => {
+                        let ty = crate::schema::column_type(c);
+                        match batch.schema().index_of(f.column()) {
+                            Ok(i) => {
+                                let a = batch.column(i);
+                                if a.data_type() == &ty {
+                                    a.clone()
+                                } else {
+                                    cast(a, &ty).unwrap_or_else(|_| new_null_array(&ty, rows))
+                                }
+                            }
+                            Err(_) => new_null_array(&ty, rows),
+                        }
+                    }
+                    Column::Extra(e) => extra_array(*e, &partitions, name, rows),
+                })
+                .collect();
+            let out = RecordBatch::try_new_with_options(
+                schema.clone(),
+                arrays,
+                &RecordBatchOptions::new().with_row_count(Some(rows)),
+            )
+            .expect("columns built for the schema");
+            summary.records += rows as u64;
+            let data = vpcflow_source::Batch {
+                data: out,
+                positions: Vec::new(),
+                source: source.clone(),
+            };
+            if !emit(Item::Batch(data)) {
+                return;
+            }
         }
+        summary.records = piece_rows;
+        emit(Item::Done(summary));
     }
-    summary.records = piece_rows;
-    emit(Item::Done(summary));
 }
 
 /// The file's metadata, with its text columns to be decoded as `Utf8View` (the engine's text type): the
@@ -771,6 +1007,8 @@ mod tests {
             gzip: false,
             shape,
             fields: None,
+            e_tag: None,
+            location: String::new(),
         }
     }
 
@@ -799,14 +1037,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.log");
         std::fs::write(&path, "aaaa\nbbbb\ncccc\n").unwrap();
-        let p = path.to_str().unwrap();
-        let a = read_range(p, 0, 7).unwrap();
-        let b = read_range(p, 7, 15).unwrap();
+        let p = path.as_path();
+        let (none, a) = read_range(p, 0, 7).unwrap();
+        let (header, b) = read_range(p, 7, 15).unwrap();
         assert_eq!(String::from_utf8(a).unwrap(), "aaaa\nbbbb\n");
         assert_eq!(String::from_utf8(b).unwrap(), "cccc\n");
+        assert_eq!((none, header.as_deref()), (None, Some("aaaa")));
         // A range that starts exactly at a line start keeps that line.
         assert_eq!(
-            String::from_utf8(read_range(p, 5, 15).unwrap()).unwrap(),
+            String::from_utf8(read_range(p, 5, 15).unwrap().1).unwrap(),
             "bbbb\ncccc\n"
         );
     }

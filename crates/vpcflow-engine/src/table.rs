@@ -1,80 +1,119 @@
-//! The `flows` table provider and its scan node.
+//! The `flows` table provider.
 //!
-//! The provider knows the inputs (probed once, when the table is made) and the table's columns; each query's
-//! scan gets a fresh [`ScanSpec`] for the columns that query needs, cut for the session's partition count. The
-//! scan node runs each partition's reading on a thread of its own (reading and parsing are blocking, CPU-bound
-//! work) and hands batches over a small bounded channel, so memory stays bounded however large the input: a
-//! partition's reader is at most a couple of batches ahead of the query.
+//! The table is described by what the user named (files and directories, `-`, S3 prefixes, CloudWatch Logs
+//! groups), the format of headerless records, the time range, and its columns: small enough to be sent to
+//! another process. Local files are probed once, when the table is made (their header lines give the table its
+//! columns, and their shapes decide how they are cut). S3 prefixes and log groups are listed when a query is
+//! planned ([`FlowsTable::scan`]), with the query's conditions on the key's parts (`date`, `day`, `hour`,
+//! `year`, `month`, `aws-account-id`, `aws-region`) and the time range pruning the listing to the prefixes that
+//! can hold matching records; their columns come from the newest object under each prefix (one object's first
+//! line, or its Parquet columns), besides Athena's and the `--format`'s.
 //!
-//! In one process the partitions of an execution also share their work: a partition reads its own pieces first
-//! and then takes pieces its neighbours have not started, so a core slowed by other load does not leave the
-//! other idle at the end. Each piece is claimed once per execution. A scan built from the plain [`ScanSpec`]
-//! elsewhere (one partition per remote executor) does not share: see [`FlowsExec::sharing_work`].
+//! Each query's scan is DataFusion's file scan with vpcflow's reader ([`crate::source`]), one per store (local
+//! files, a bucket, a log group, standard input), unioned when there are several.
 
-use crate::prune::Predicate;
-use crate::scan::{Observer, Probe, ScanPiece, ScanSpec, Stopped, plan, read_pieces};
+use crate::prune::{Predicate, key_filter, on_key};
+use crate::scan::{Observer, Probe, ScanPiece, ScanSpec, Store, deal, plan};
 use crate::schema::{schema_of, table_columns, table_fields};
+use crate::source::FlowsFileSource;
 use arrow::datatypes::SchemaRef;
-use arrow::record_batch::RecordBatch;
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::TableType;
-use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{
-    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning,
-    PlanProperties, ReplaceChildrenOptions,
-};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::union::UnionExec;
+use object_store::ObjectStore;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 use vpcflow_record::{Field, Format};
-use vpcflow_source::Column;
+use vpcflow_source::{Column, Input, KeyFilter, Partitions, Remote, TimeRange};
 
 /// Flow log records from a set of inputs, as a SQL table with Athena's columns.
 pub struct FlowsTable {
+    /// Local files and standard input, probed.
     probes: Vec<Probe>,
+    /// S3 prefixes and log groups, listed per query.
+    remote_roots: Vec<Input>,
     fields: Vec<Field>,
     columns: Vec<Column>,
     schema: SchemaRef,
     format: Option<Format>,
+    time: TimeRange,
     observer: Option<Observer>,
+    remote: Option<Arc<Remote>>,
 }
 
 impl fmt::Debug for FlowsTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FlowsTable")
             .field("inputs", &self.probes.len())
+            .field("remote", &self.remote_roots)
             .field("fields", &self.fields)
             .finish()
     }
 }
 
+/// What a table is made of, besides its inputs.
+#[derive(Clone, Default)]
+pub struct TableOptions {
+    /// The format of headerless records.
+    pub format: Option<Format>,
+    /// Records outside this range are left out, and keys that cannot hold any are not listed.
+    pub time: TimeRange,
+    /// Hears about problems and finished pieces.
+    pub observer: Option<Observer>,
+    /// The network side, for S3 and CloudWatch Logs inputs.
+    pub remote: Option<Arc<Remote>>,
+}
+
 impl FlowsTable {
-    /// A table over `paths` (files, or `-` for standard input; directories already expanded). `format` is the
-    /// format of headerless records; `observer` hears about problems and finished files.
-    pub fn new(paths: &[String], format: Option<Format>, observer: Option<Observer>) -> FlowsTable {
-        let probes = probe_all(paths);
-        let fields = table_fields(
-            probes
-                .iter()
-                .flat_map(|p| p.fields.iter().flatten().map(String::as_str)),
-            format.as_ref(),
-        );
+    /// A table over `inputs` (files, directories, `-`, S3 prefixes, log groups). Directories are walked here
+    /// (what cannot be read is told to the observer); S3 and CloudWatch Logs wait for a query.
+    pub fn new(inputs: &[Input], options: TableOptions) -> FlowsTable {
+        let filter = KeyFilter::time(options.time);
+        let (local, remote_roots): (Vec<Input>, Vec<Input>) =
+            inputs.iter().cloned().partition(|i| !i.is_remote());
+        let (local, problems) = vpcflow_source::expand(&local, &filter, None);
+        if let Some(observer) = &options.observer {
+            for p in &problems {
+                observer(crate::ScanEvent::Problem(p));
+            }
+        }
+        let paths: Vec<String> = local
+            .iter()
+            .map(|i| match i {
+                Input::Path(p) => p.display().to_string(),
+                _ => "-".to_string(),
+            })
+            .collect();
+        let probes = probe_all(&paths);
+        let mut seen: Vec<String> = probes
+            .iter()
+            .flat_map(|p| p.fields.iter().flatten().cloned())
+            .collect();
+        if let Some(remote) = &options.remote {
+            for root in &remote_roots {
+                if let Input::S3(o) = root {
+                    seen.extend(sample_fields(remote, o, &filter));
+                }
+            }
+        }
+        let fields = table_fields(seen.iter().map(String::as_str), options.format.as_ref());
         let columns = table_columns(&fields);
         let schema = Arc::new(schema_of(&columns));
         FlowsTable {
             probes,
+            remote_roots,
             fields,
             columns,
             schema,
-            format,
-            observer,
+            format: options.format,
+            time: options.time,
+            observer: options.observer,
+            remote: options.remote,
         }
     }
 
@@ -83,15 +122,104 @@ impl FlowsTable {
         &self.fields
     }
 
-    /// The scan of `columns` cut into `partitions` parts, as plain data.
+    /// The scan of the local inputs' `columns` cut into `partitions` parts, as plain data.
     pub fn scan_spec(&self, columns: &[Column], partitions: usize, batch_size: usize) -> ScanSpec {
         ScanSpec {
+            store: Store::Local,
             partitions: plan(&self.probes, partitions),
             format: self.format.as_ref().map(|f| f.header_line()),
             columns: columns.iter().map(|c| c.name().to_string()).collect(),
             batch_size,
             filters: Vec::new(),
+            time: self.time,
         }
+    }
+
+    /// The pieces of each store this query reads, after pruning by key.
+    async fn pieces(
+        &self,
+        filter: &KeyFilter,
+        partitions: usize,
+    ) -> Result<Vec<(Store, Vec<Vec<ScanPiece>>)>> {
+        let mut out: Vec<(Store, Vec<Vec<ScanPiece>>)> = Vec::new();
+        let (stdin, files): (Vec<&Probe>, Vec<&Probe>) =
+            self.probes.iter().partition(|p| p.path == "-");
+        let files: Vec<Probe> = files
+            .into_iter()
+            .filter(|p| filter.may_hold(&Partitions::from_key(&p.path)))
+            .cloned()
+            .collect();
+        if !files.is_empty() {
+            out.push((Store::Local, plan(&files, partitions)));
+        }
+        if !stdin.is_empty() {
+            out.push((Store::Stdin, plan(&[stdin[0].clone()], 1)));
+        }
+        for root in &self.remote_roots {
+            let Some(remote) = &self.remote else {
+                return Err(DataFusionError::Plan(format!(
+                    "{} needs the network settings",
+                    root.display_name()
+                )));
+            };
+            let (remote, root, filter) = (remote.clone(), root.clone(), filter.clone());
+            let io = remote.handle();
+            let listed = io
+                .spawn_blocking(move || vpcflow_source::expand(&[root], &filter, Some(&remote)))
+                .await
+                .map_err(|e| DataFusionError::External(Box::new(e)))?;
+            let (found, problems) = listed;
+            if let Some(observer) = &self.observer {
+                for p in &problems {
+                    if !observer(crate::ScanEvent::Problem(p)) {
+                        return Err(DataFusionError::External(Box::new(crate::Stopped)));
+                    }
+                }
+            }
+            group_remote(found, partitions, &mut out);
+        }
+        Ok(out)
+    }
+}
+
+/// Puts listed S3 objects and log streams into one piece list per bucket or group.
+fn group_remote(found: Vec<Input>, partitions: usize, out: &mut Vec<(Store, Vec<Vec<ScanPiece>>)>) {
+    let mut stores: Vec<(Store, Vec<ScanPiece>)> = Vec::new();
+    for input in found {
+        let name = input.display_name();
+        let (store, piece) = match input {
+            Input::S3(o) => (
+                Store::S3 { bucket: o.bucket },
+                ScanPiece {
+                    gzip: o.key.ends_with(".gz"),
+                    location: o.key,
+                    name,
+                    size: o.size.unwrap_or(0),
+                    range: None,
+                    e_tag: o.e_tag,
+                },
+            ),
+            Input::Logs(l) => (
+                Store::Logs { group: l.group },
+                ScanPiece {
+                    location: l.prefix.unwrap_or_default(),
+                    name,
+                    size: 0,
+                    range: None,
+                    e_tag: None,
+                    gzip: false,
+                },
+            ),
+            _ => continue,
+        };
+        match stores.iter_mut().find(|(s, _)| *s == store) {
+            Some((_, pieces)) => pieces.push(piece),
+            None => stores.push((store, vec![piece])),
+        }
+    }
+    for (store, pieces) in stores {
+        // Streams are of unknown size: give each the same weight.
+        out.push((store, deal(pieces, partitions)));
     }
 }
 
@@ -122,6 +250,56 @@ fn probe_all(paths: &[String]) -> Vec<Probe> {
     })
 }
 
+/// The fields of the newest object under an S3 prefix (the last key at each level, within the time range):
+/// its header line (from its first 64 KiB), or its Parquet columns. A flow log's format never changes, so the
+/// newest objects carry the formats of the flow logs delivering there now. Costs one listing per level and
+/// one fetch.
+fn sample_fields(
+    remote: &Arc<Remote>,
+    root: &vpcflow_source::S3Object,
+    filter: &KeyFilter,
+) -> Vec<String> {
+    let store = remote.s3_store(&root.bucket);
+    let key = root.key.trim_end_matches('/').to_string();
+    let filter = filter.clone();
+    let found = remote.block_on(async move {
+        let mut prefix = (!key.is_empty()).then(|| object_store::path::Path::from(key.as_str()));
+        for _ in 0..16 {
+            let listed = store.list_with_delimiter(prefix.as_ref()).await.ok()?;
+            let newest = listed
+                .objects
+                .iter()
+                .rev()
+                .find(|o| filter.may_hold(&Partitions::from_key(o.location.as_ref())));
+            if let Some(o) = newest {
+                let head =
+                    (!o.location.as_ref().ends_with(".parquet")).then(|| 0..o.size.min(64 << 10));
+                return vpcflow_source::remote::fetch(&store, &o.location, head, None)
+                    .await
+                    .ok();
+            }
+            prefix = Some(
+                listed
+                    .common_prefixes
+                    .into_iter()
+                    .rev()
+                    .find(|p| filter.may_hold(&Partitions::from_key(&format!("{p}/"))))?,
+            );
+        }
+        None
+    });
+    let bytes = match found {
+        Some(vpcflow_source::remote::Fetched::File(_, path, range)) => std::fs::read(path)
+            .ok()
+            .map(|b| b[range.start as usize..(range.end as usize).min(b.len())].to_vec()),
+        Some(vpcflow_source::remote::Fetched::Bytes(b)) => Some(b.to_vec()),
+        None => None,
+    };
+    bytes
+        .map(|b| crate::scan::fields_of(&b))
+        .unwrap_or_default()
+}
+
 #[async_trait]
 impl TableProvider for FlowsTable {
     fn schema(&self) -> SchemaRef {
@@ -139,21 +317,43 @@ impl TableProvider for FlowsTable {
         filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let columns: Vec<Column> = match projection {
-            Some(p) => p.iter().map(|i| self.columns[*i]).collect(),
-            None => self.columns.clone(),
-        };
         let config = state.config();
-        let mut spec = self.scan_spec(&columns, config.target_partitions(), config.batch_size());
-        spec.filters = filters.iter().filter_map(Predicate::from_expr).collect();
-        Ok(Arc::new(
-            FlowsExec::new(spec, self.observer.clone()).sharing_work(),
-        ))
+        let filter = key_filter(filters, self.time);
+        let predicates: Vec<Predicate> = filters.iter().filter_map(Predicate::from_expr).collect();
+        let mut scans: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
+        for (store, partitions) in self.pieces(&filter, config.target_partitions()).await? {
+            if let Some(object_store) = self.object_store(&store) {
+                let url = datafusion::execution::object_store::ObjectStoreUrl::parse(store.url())?;
+                state
+                    .runtime_env()
+                    .register_object_store(url.as_ref(), object_store);
+            }
+            let spec = ScanSpec {
+                store,
+                partitions,
+                format: self.format.as_ref().map(|f| f.header_line()),
+                columns: self.columns.iter().map(|c| c.name().to_string()).collect(),
+                batch_size: config.batch_size(),
+                filters: predicates.clone(),
+                time: self.time,
+            };
+            let source =
+                FlowsFileSource::local(spec, self.observer.clone(), true, self.remote.clone());
+            scans.push(source.exec(projection.cloned())?);
+        }
+        if scans.is_empty() {
+            let schema = match projection {
+                Some(p) => Arc::new(self.schema.project(p)?),
+                None => self.schema.clone(),
+            };
+            return Ok(Arc::new(EmptyExec::new(schema)));
+        }
+        UnionExec::try_new(scans)
     }
 
     /// Comparisons of fields with constants are offered to the scan, which may skip Parquet row groups and
-    /// pages that cannot match, and text lines whose value is another; DataFusion still filters every row read
-    /// (`Inexact`).
+    /// pages that cannot match, and text lines whose value is another; conditions on the key's parts prune the
+    /// listing. DataFusion still filters every row read (`Inexact`).
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
@@ -161,7 +361,7 @@ impl TableProvider for FlowsTable {
         Ok(filters
             .iter()
             .map(|f| {
-                if Predicate::from_expr(f).is_some() {
+                if Predicate::from_expr(f).is_some() || on_key(f) {
                     TableProviderFilterPushDown::Inexact
                 } else {
                     TableProviderFilterPushDown::Unsupported
@@ -171,291 +371,16 @@ impl TableProvider for FlowsTable {
     }
 }
 
-/// Reads the pieces of a [`ScanSpec`], one partition per part.
-pub struct FlowsExec {
-    spec: Arc<ScanSpec>,
-    schema: SchemaRef,
-    observer: Option<Observer>,
-    properties: Arc<PlanProperties>,
-    /// Per execution (its task context), which pieces are claimed; `None`: each partition reads its own.
-    sharing: Option<Mutex<Vec<Execution>>>,
-}
-
-/// The claims of one execution of a [`FlowsExec`].
-struct Execution {
-    context: Weak<TaskContext>,
-    claims: Arc<Claims>,
-}
-
-/// Which pieces of a scan are taken, flattened over the partitions, and which partitions have started.
-struct Claims {
-    /// Index of each partition's first piece in `taken`.
-    first: Vec<usize>,
-    taken: Vec<AtomicBool>,
-    started: Vec<AtomicBool>,
-}
-
-impl Claims {
-    fn new(spec: &ScanSpec) -> Claims {
-        let mut first = Vec::with_capacity(spec.partitions.len());
-        let mut n = 0;
-        for part in &spec.partitions {
-            first.push(n);
-            n += part.len();
-        }
-        Claims {
-            first,
-            taken: (0..n).map(|_| AtomicBool::new(false)).collect(),
-            started: (0..spec.partitions.len())
-                .map(|_| AtomicBool::new(false))
-                .collect(),
-        }
-    }
-
-    /// Whether this call took the piece (it was free).
-    fn take(&self, partition: usize, piece: usize) -> bool {
-        !self.taken[self.first[partition] + piece].swap(true, Ordering::AcqRel)
-    }
-}
-
-/// The pieces `partition` reads: its own in order, then (with `claims`) the others' from their ends, each only if
-/// no other partition has taken it.
-fn pieces_for<'a>(
-    spec: &'a ScanSpec,
-    partition: usize,
-    claims: Option<Arc<Claims>>,
-) -> impl Iterator<Item = &'a ScanPiece> + 'a {
-    let n = spec.partitions.len();
-    let own = spec
-        .partitions
-        .get(partition)
-        .into_iter()
-        .flat_map(move |p| (0..p.len()).map(move |i| (partition, i)));
-    let others = claims.is_some().then(|| {
-        (1..n)
-            .map(move |k| (partition + k) % n)
-            .flat_map(move |q| (0..spec.partitions[q].len()).rev().map(move |i| (q, i)))
-    });
-    own.chain(others.into_iter().flatten())
-        .filter(move |(q, i)| claims.as_ref().is_none_or(|c| c.take(*q, *i)))
-        .map(|(q, i)| &spec.partitions[q][i])
-}
-
-impl fmt::Debug for FlowsExec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FlowsExec")
-            .field("spec", &self.spec)
-            .finish()
-    }
-}
-
-impl FlowsExec {
-    /// A scan node for `spec`; `observer` hears about problems and finished files.
-    pub fn new(spec: ScanSpec, observer: Option<Observer>) -> FlowsExec {
-        let columns: Vec<Column> = spec
-            .columns
-            .iter()
-            .filter_map(|c| Column::from_name(c))
-            .collect();
-        let schema = Arc::new(schema_of(&columns));
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(schema.clone()),
-            Partitioning::UnknownPartitioning(spec.partitions.len().max(1)),
-            EmissionType::Incremental,
-            Boundedness::Bounded,
-        );
-        FlowsExec {
-            spec: Arc::new(spec),
-            schema,
-            observer,
-            properties: Arc::new(properties),
-            sharing: None,
-        }
-    }
-
-    /// Lets the partitions of each execution take each other's unstarted pieces (all partitions must run in
-    /// this process, as they do in one engine; not for a scan split across executors).
-    pub fn sharing_work(mut self) -> FlowsExec {
-        self.sharing = Some(Mutex::new(Vec::new()));
-        self
-    }
-
-    /// The claims of the execution `context` belongs to, for `partition`; a partition started twice under one
-    /// context starts a new execution.
-    fn claims(&self, partition: usize, context: &Arc<TaskContext>) -> Option<Arc<Claims>> {
-        let mut runs = self.sharing.as_ref()?.lock().expect("claims lock");
-        runs.retain(|r| r.context.strong_count() > 0);
-        let current = runs.iter().position(|r| {
-            std::ptr::eq(r.context.as_ptr(), Arc::as_ptr(context))
-                && !r.claims.started[partition].load(Ordering::Acquire)
-        });
-        let claims = match current {
-            Some(i) => runs[i].claims.clone(),
-            None => {
-                runs.retain(|r| !std::ptr::eq(r.context.as_ptr(), Arc::as_ptr(context)));
-                let claims = Arc::new(Claims::new(&self.spec));
-                runs.push(Execution {
-                    context: Arc::downgrade(context),
-                    claims: claims.clone(),
-                });
-                claims
+impl FlowsTable {
+    /// The object store a scan of `store` reads through (the local file system is the runtime's own).
+    fn object_store(&self, store: &Store) -> Option<Arc<dyn ObjectStore>> {
+        match store {
+            Store::Local => None,
+            Store::S3 { bucket } => self.remote.as_ref().map(|r| r.s3_store(bucket)),
+            // Read by the source reader itself: the registry only needs to know the name.
+            Store::Logs { .. } | Store::Stdin => {
+                Some(Arc::new(object_store::memory::InMemory::new()) as Arc<dyn ObjectStore>)
             }
-        };
-        claims.started[partition].store(true, Ordering::Release);
-        Some(claims)
-    }
-
-    /// The scan, as plain data.
-    pub fn spec(&self) -> &ScanSpec {
-        &self.spec
-    }
-}
-
-impl DisplayAs for FlowsExec {
-    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
-        let pieces: usize = self.spec.partitions.iter().map(Vec::len).sum();
-        write!(
-            f,
-            "FlowsExec: partitions={}, pieces={}, columns=[{}]",
-            self.spec.partitions.len(),
-            pieces,
-            self.spec.columns.join(", ")
-        )?;
-        if !self.spec.filters.is_empty() {
-            let filters: Vec<String> = self
-                .spec
-                .filters
-                .iter()
-                .map(crate::prune::Predicate::to_string)
-                .collect();
-            write!(f, ", filters=[{}]", filters.join(", "))?;
         }
-        Ok(())
-    }
-}
-
-impl ExecutionPlan for FlowsExec {
-    fn name(&self) -> &str {
-        "FlowsExec"
-    }
-
-    fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![]
-    }
-
-    fn apply_expressions(
-        &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
-    ) -> Result<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
-
-    fn replace_children(
-        self: Arc<Self>,
-        _children: Vec<Arc<dyn ExecutionPlan>>,
-        _options: ReplaceChildrenOptions,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        Ok(self)
-    }
-
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        self.replace_children(
-            children,
-            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
-        )
-    }
-
-    fn execute(
-        &self,
-        partition: usize,
-        context: Arc<TaskContext>,
-    ) -> Result<SendableRecordBatchStream> {
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch>>(2);
-        let claims = self.claims(partition, &context);
-        let spec = self.spec.clone();
-        let schema = self.schema.clone();
-        let observer = self.observer.clone();
-        std::thread::Builder::new()
-            .name(format!("flows-scan-{partition}"))
-            .spawn(move || {
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let pieces = pieces_for(&spec, partition, claims);
-                    read_pieces(&spec, pieces, &schema, observer.as_ref(), &mut |batch| {
-                        tx.blocking_send(Ok(batch)).is_ok()
-                    })
-                }));
-                let error = match outcome {
-                    Ok(Ok(())) => return,
-                    Ok(Err(Stopped)) => DataFusionError::External(Box::new(Stopped)),
-                    Err(_) => DataFusionError::Internal(format!(
-                        "the flows scan of partition {partition} panicked"
-                    )),
-                };
-                let _ = tx.blocking_send(Err(error));
-            })
-            .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        let stream = futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
-            self.schema.clone(),
-            stream,
-        )))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scan::{Piece, Shape};
-
-    fn spec(parts: &[usize]) -> ScanSpec {
-        let piece = |p: usize, i: usize| ScanPiece {
-            probe: Probe {
-                path: format!("p{p}-{i}"),
-                size: 1,
-                gzip: false,
-                shape: Shape::Stream,
-                fields: None,
-            },
-            piece: Piece::Whole,
-        };
-        ScanSpec {
-            partitions: parts
-                .iter()
-                .enumerate()
-                .map(|(p, n)| (0..*n).map(|i| piece(p, i)).collect())
-                .collect(),
-            format: None,
-            columns: vec![],
-            batch_size: 8192,
-            filters: vec![],
-        }
-    }
-
-    fn paths<'a>(pieces: impl Iterator<Item = &'a ScanPiece>) -> Vec<String> {
-        pieces.map(|p| p.probe.path.clone()).collect()
-    }
-
-    #[test]
-    fn partitions_take_what_the_others_have_not_started() {
-        let spec = spec(&[2, 3]);
-        assert_eq!(paths(pieces_for(&spec, 1, None)), ["p1-0", "p1-1", "p1-2"]);
-        let claims = Arc::new(Claims::new(&spec));
-        let mut first = pieces_for(&spec, 0, Some(claims.clone()));
-        assert_eq!(first.next().unwrap().probe.path, "p0-0");
-        // Partition 1 runs ahead: its own pieces, then partition 0's from the end, not the one being read.
-        assert_eq!(
-            paths(pieces_for(&spec, 1, Some(claims.clone()))),
-            ["p1-0", "p1-1", "p1-2", "p0-1"]
-        );
-        assert!(first.next().is_none());
     }
 }

@@ -79,7 +79,7 @@ fn action_cases() -> Vec<(&'static str, i64)> {
 /// An engine over `path` on two threads.
 fn engine(path: String, observer: Option<vpcflow_engine::Observer>) -> Engine {
     Engine::new(
-        &[path],
+        &[vpcflow_source::Input::Path(path.into())],
         EngineOptions {
             threads: Some(2),
             observer,

@@ -8,15 +8,8 @@ fn engine() -> Engine {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let (inputs, problems) = vpcflow_source::expand_inputs(&[root.display().to_string()]);
     assert!(problems.is_empty(), "{problems:?}");
-    let paths: Vec<String> = inputs
-        .iter()
-        .map(|i| match i {
-            vpcflow_source::Input::Path(p) => p.display().to_string(),
-            _ => unreachable!(),
-        })
-        .collect();
     Engine::new(
-        &paths,
+        &inputs,
         EngineOptions {
             threads: Some(2),
             ..EngineOptions::default()
@@ -477,7 +470,7 @@ fn explain_shows_only_the_needed_columns_are_read() {
         .unwrap()
         .to_string();
     assert!(
-        text.contains("FlowsExec: partitions=2, pieces=2, columns=[dstport, action]"),
+        text.contains("file_type=flows, partitions=2, pieces=2, columns=[dstport, action]"),
         "{text}"
     );
 }

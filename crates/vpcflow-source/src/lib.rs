@@ -5,47 +5,124 @@
 //! it met, as [`Item`]s, to a callback. Problems never stop a reader: a bad line is reported with its file and line
 //! and the good lines around it are kept; the caller decides whether a problem is fatal (`--strict`).
 
+pub mod aws;
 pub mod cloudwatch;
 pub mod columns;
 mod gunzip;
 pub mod layout;
+pub mod listing;
+pub mod logs;
 pub mod parquet;
 mod read;
+pub mod remote;
+pub mod s3;
+pub mod session;
 pub mod text;
 
 pub use columns::{Column, Extra};
 pub use layout::Partitions;
-pub use read::{expand_inputs, read_all, read_input};
+pub use listing::{KeyFilter, TimeRange, expand};
+pub use read::{expand_inputs, read_all, read_as, read_input};
+pub use remote::Remote;
 
 use arrow::record_batch::RecordBatch;
 use std::fmt;
 use std::sync::Arc;
 use vpcflow_record::{Field, Format};
 
-/// Where to read from.
+/// Where to read from: what a user names (a file or directory, `-`, an S3 prefix, a log group), and, once
+/// [`expand`]ed, each file, object or log stream to read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
-    /// A file (directories are expanded by [`expand_inputs`]).
+    /// A file (directories are expanded by [`expand`]).
     Path(std::path::PathBuf),
     /// Standard input.
     Stdin,
-    /// Bytes already in memory (an object fetched from S3, a fuzz case), with the name or key to report.
+    /// Bytes already in memory (a fuzz case, a test), with the name or key to report.
     Memory {
         /// The name used in messages and for S3 key partitions.
         name: String,
         /// The object's bytes, as stored (possibly gzip'd).
         data: bytes::Bytes,
     },
+    /// An S3 object, or before [`expand`] a prefix: `s3://bucket/key`.
+    S3(S3Object),
+    /// A CloudWatch Logs log group (`logs:GROUP`, `logs:GROUP:STREAM-PREFIX`), or after [`expand`] one stream.
+    Logs(LogStreams),
+}
+
+/// An object (or a prefix) in an S3 bucket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Object {
+    /// The bucket.
+    pub bucket: String,
+    /// The key, or a prefix of keys (no leading `/`).
+    pub key: String,
+    /// The object's size, once listed.
+    pub size: Option<u64>,
+    /// The object's entity tag, once listed (a cached copy is used while it matches).
+    pub e_tag: Option<String>,
+}
+
+/// The streams of a log group to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogStreams {
+    /// The log group's name.
+    pub group: String,
+    /// Streams whose names start with this (`eni-0a1b…-all`); after [`expand`], one stream's whole name.
+    pub prefix: Option<String>,
+    /// Whether `prefix` is one stream's exact name (set by [`expand`]).
+    pub exact: bool,
 }
 
 impl Input {
+    /// What a command-line argument names: `-` is standard input, `s3://bucket/prefix` an S3 prefix,
+    /// `logs:GROUP[:STREAM-PREFIX]` a CloudWatch Logs log group, anything else a path.
+    pub fn parse(text: &str) -> Input {
+        if text == "-" {
+            return Input::Stdin;
+        }
+        if let Some(rest) = text.strip_prefix("s3://") {
+            let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+            return Input::S3(S3Object {
+                bucket: bucket.to_string(),
+                key: key.trim_start_matches('/').to_string(),
+                size: None,
+                e_tag: None,
+            });
+        }
+        if let Some(rest) = text.strip_prefix("logs:") {
+            // Group names may hold `/` but never `:`, so the first `:` ends the group.
+            let (group, prefix) = match rest.split_once(':') {
+                Some((g, p)) => (g, Some(p.to_string()).filter(|p| !p.is_empty())),
+                None => (rest, None),
+            };
+            return Input::Logs(LogStreams {
+                group: group.to_string(),
+                prefix,
+                exact: false,
+            });
+        }
+        Input::Path(text.into())
+    }
+
     /// The name used in messages (`-` is shown as `<stdin>`).
     pub fn display_name(&self) -> String {
         match self {
             Input::Path(p) => p.display().to_string(),
             Input::Stdin => "<stdin>".to_string(),
             Input::Memory { name, .. } => name.clone(),
+            Input::S3(o) => format!("s3://{}/{}", o.bucket, o.key),
+            Input::Logs(l) => match &l.prefix {
+                Some(p) => format!("logs:{}:{p}", l.group),
+                None => format!("logs:{}", l.group),
+            },
         }
+    }
+
+    /// Whether reading it needs the network ([`Remote`]).
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Input::S3(_) | Input::Logs(_))
     }
 }
 
@@ -66,6 +143,10 @@ pub struct ReadOptions {
     /// A query's filters `field IN (values)`: text lines whose field holds another valid value may be left out
     /// unread (counted as records, but in no batch). The caller must still filter what it gets.
     pub keep_only: Vec<(Field, Vec<String>)>,
+    /// The network side, for S3 objects and log streams.
+    pub remote: Option<Arc<Remote>>,
+    /// The time range of log events to read from CloudWatch Logs.
+    pub events: TimeRange,
 }
 
 impl Default for ReadOptions {
@@ -77,6 +158,8 @@ impl Default for ReadOptions {
             max_reported_per_file: 20,
             text_views: false,
             keep_only: Vec::new(),
+            remote: None,
+            events: TimeRange::default(),
         }
     }
 }

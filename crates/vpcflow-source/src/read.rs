@@ -11,56 +11,82 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const PARQUET_MAGIC: &[u8; 4] = b"PAR1";
 
 /// Turns command-line paths into inputs: `-` is stdin, directories are walked recursively in name order
-/// (hidden files skipped), and paths that cannot be read become problems.
+/// (hidden files skipped), and paths that cannot be read become problems. Local inputs only: `s3://` and
+/// `logs:` need [`crate::expand`] with a [`crate::Remote`].
 pub fn expand_inputs(paths: &[String]) -> (Vec<Input>, Vec<Problem>) {
-    let mut inputs = Vec::new();
-    let mut problems = Vec::new();
-    for path in paths {
-        if path == "-" {
-            inputs.push(Input::Stdin);
-            continue;
-        }
-        let p = std::path::Path::new(path);
-        match std::fs::metadata(p) {
-            Ok(meta) if meta.is_dir() => {
-                let walker = walkdir::WalkDir::new(p)
-                    .sort_by_file_name()
-                    .into_iter()
-                    .filter_entry(|e| {
-                        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                    });
-                for entry in walker {
-                    match entry {
-                        Ok(e) if e.file_type().is_file() => inputs.push(Input::Path(e.into_path())),
-                        Ok(_) => {}
-                        Err(e) => problems.push(Problem {
-                            kind: ProblemKind::BadFile,
-                            location: e.path().map_or(path.clone(), |p| p.display().to_string()),
-                            message: format!("cannot read: {e}"),
-                        }),
-                    }
-                }
-            }
-            Ok(_) => inputs.push(Input::Path(p.to_path_buf())),
-            Err(e) => problems.push(Problem {
-                kind: ProblemKind::BadFile,
-                location: path.clone(),
-                message: format!("cannot read: {e}"),
-            }),
-        }
-    }
-    (inputs, problems)
+    let inputs: Vec<Input> = paths.iter().map(|p| Input::parse(p)).collect();
+    crate::listing::expand(&inputs, &crate::KeyFilter::default(), None)
 }
 
 /// Reads one input to the end, handing batches, problems and a final summary to `emit` in order.
 /// `emit` returns `false` to stop early.
 pub fn read_input(input: &Input, opts: &ReadOptions, emit: &mut dyn FnMut(Item) -> bool) {
     let name = input.display_name();
-    let partitions = match input {
-        Input::Path(p) => Partitions::from_key(&p.to_string_lossy()),
-        Input::Stdin => Partitions::default(),
-        Input::Memory { name, .. } => Partitions::from_key(name),
+    match input {
+        Input::S3(object) => read_object(object, name, opts, emit),
+        Input::Logs(streams) => crate::logs::read_stream(streams, name, opts, emit),
+        _ => {
+            let partitions = match input {
+                Input::Path(p) => Partitions::from_key(&p.to_string_lossy()),
+                Input::Memory { name, .. } => Partitions::from_key(name),
+                _ => Partitions::default(),
+            };
+            read_local(input, name, partitions, opts, emit)
+        }
+    }
+}
+
+/// Reads a local input as [`read_input`] does, named `name` in messages and for its key parts (a cached copy of
+/// an S3 object is read under the object's name).
+pub fn read_as(input: &Input, name: &str, opts: &ReadOptions, emit: &mut dyn FnMut(Item) -> bool) {
+    read_local(
+        input,
+        name.to_string(),
+        Partitions::from_key(name),
+        opts,
+        emit,
+    )
+}
+
+/// An S3 object: fetched (or found in the cache), then read as a file or as bytes under its `s3://` name.
+fn read_object(
+    object: &crate::S3Object,
+    name: String,
+    opts: &ReadOptions,
+    emit: &mut dyn FnMut(Item) -> bool,
+) {
+    let Some(remote) = opts.remote.clone() else {
+        return fail(&name, "S3 needs the network settings".to_string(), emit);
     };
+    let partitions = Partitions::from_key(&name);
+    let store = remote.s3_store(&object.bucket);
+    let location = object_store::path::Path::from(object.key.as_str());
+    let e_tag = object.e_tag.clone();
+    let fetched =
+        remote.block_on(async move { crate::remote::fetch(&store, &location, None, e_tag).await });
+    match fetched {
+        Ok(crate::remote::Fetched::File(_, path, _)) => {
+            read_local(&Input::Path(path), name, partitions, opts, emit)
+        }
+        Ok(crate::remote::Fetched::Bytes(data)) => {
+            let memory = Input::Memory {
+                name: name.clone(),
+                data,
+            };
+            read_local(&memory, name, partitions, opts, emit)
+        }
+        Err(e) => fail(&name, format!("cannot fetch: {e}"), emit),
+    }
+}
+
+/// Reads a file, standard input or bytes in memory, reporting it as `name` with the key parts `partitions`.
+pub(crate) fn read_local(
+    input: &Input,
+    name: String,
+    partitions: Partitions,
+    opts: &ReadOptions,
+    emit: &mut dyn FnMut(Item) -> bool,
+) {
     // The size, when the input is a regular file or bytes in memory: gzip'd objects that fit are inflated whole.
     let (reader, size): (Box<dyn Read + Send>, Option<u64>) = match input {
         Input::Stdin => (Box::new(std::io::stdin()), None),
@@ -75,6 +101,9 @@ pub fn read_input(input: &Input, opts: &ReadOptions, emit: &mut dyn FnMut(Item) 
             }
             Err(e) => return fail(&name, format!("cannot open: {e}"), emit),
         },
+        Input::S3(_) | Input::Logs(_) => {
+            return fail(&name, "not a local input".to_string(), emit);
+        }
     };
     let mut reader = BufReader::with_capacity(1 << 16, reader);
     let gzip = match reader.fill_buf() {

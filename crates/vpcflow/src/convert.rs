@@ -68,12 +68,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let before = session
             .run(|engine| vpcflow_engine::export::digest(engine, &fields))?
             .unwrap_or_default();
-        let paths: Vec<String> = report
+        let inputs: Vec<vpcflow_source::Input> = report
             .files
             .iter()
-            .map(|p| p.display().to_string())
+            .map(|p| vpcflow_source::Input::Path(p.clone()))
             .collect();
-        let copy = vpcflow_engine::Engine::new(&paths, vpcflow_engine::EngineOptions::default())?;
+        let copy = vpcflow_engine::Engine::new(&inputs, vpcflow_engine::EngineOptions::default())?;
         let after = vpcflow_engine::export::digest(&copy, &fields)?;
         if before != after {
             for (b, a) in before.iter().zip(&after) {

@@ -1,19 +1,25 @@
-//! What every reading subcommand shares: the input options, reading on every core, printing problems as
-//! `file:line: message`, the summary at the end, `--strict`, and the exit code.
+//! What every reading subcommand shares, printed for a terminal: the input options, problems as
+//! `file:line: message`, the progress bar, the summary at the end, `--strict`, and the exit code. The reading
+//! itself is `vpcflow_source::session::Session`, the same one the query engine and the dashboard use.
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 use vpcflow_record::Format;
-use vpcflow_source::{Batch, Column, Input, Item, ReadOptions, expand_inputs, read_all};
+use vpcflow_source::aws::AwsOptions;
+pub use vpcflow_source::session::Tally;
+use vpcflow_source::session::{Event, Session, SessionOptions, parse_time};
+use vpcflow_source::{Batch, Column, ReadOptions, TimeRange};
 
 /// Input options shared by the reading subcommands.
 #[derive(clap::Args, Debug)]
 pub struct InputArgs {
-    /// Files, directories (walked recursively, e.g. a copy of an S3 prefix) or `-` for standard input. Gzip,
-    /// Parquet, CloudWatch Logs JSON and text are recognised by content. With no path, standard input is read
-    /// when it is not a terminal.
+    /// Files, directories (walked recursively, e.g. a copy of an S3 prefix), `s3://bucket/prefix` (listed, and
+    /// pruned by --since/--until), `logs:GROUP` or `logs:GROUP:STREAM-PREFIX` (a CloudWatch Logs log group), or
+    /// `-` for standard input. Gzip, Parquet, CloudWatch Logs JSON and text are recognised by content. With no
+    /// path, standard input is read when it is not a terminal.
     #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
 
@@ -29,31 +35,114 @@ pub struct InputArgs {
     /// Threads to read files with (default: every core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Only records that end at or after this time: 2024-05-01T13:00:00Z, 2024-05-01 (UTC), Unix seconds, or a
+    /// span before now (2h, 7d). S3 keys of earlier days and hours are not even listed.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only records that start before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// The AWS profile for S3 and CloudWatch Logs (shared config and credentials files, SSO); default: the
+    /// standard chain (environment, AWS_PROFILE, container and instance roles). An S3-compatible store is named
+    /// by AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (path-style for an IP address or localhost).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Keep fetched S3 objects in DIR (`--cache` alone: under the user cache directory), so that reading them
+    /// again downloads nothing while the object is unchanged.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub cache: Option<String>,
 }
 
 impl InputArgs {
     /// Read options with `columns` as the projection.
     pub fn options(&self, columns: Option<Vec<Column>>) -> anyhow::Result<ReadOptions> {
-        let format = match &self.format {
-            Some(text) => Some(Format::parse(text).context("--format")?),
-            None => None,
-        };
         Ok(ReadOptions {
-            format,
+            format: self.format()?,
             columns,
             ..ReadOptions::default()
         })
     }
-}
 
-/// Counts for the summary line.
-#[derive(Default, Debug)]
-pub struct Tally {
-    pub files: u64,
-    pub records: u64,
-    pub bad_records: u64,
-    pub failed_files: u64,
-    pub redacted: u64,
+    fn format(&self) -> anyhow::Result<Option<Format>> {
+        Ok(match &self.format {
+            Some(text) => Some(Format::parse(text).context("--format")?),
+            None => None,
+        })
+    }
+
+    /// The time range of --since and --until.
+    pub fn time(&self) -> anyhow::Result<TimeRange> {
+        let parse = |flag: &str, v: &Option<String>| -> anyhow::Result<Option<i64>> {
+            v.as_deref()
+                .map(parse_time)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+        };
+        Ok(TimeRange {
+            since: parse("--since", &self.since)?,
+            until: parse("--until", &self.until)?,
+        })
+    }
+
+    /// The session's options (standard input when no path is given and it is not a terminal).
+    pub fn session_options(&self) -> anyhow::Result<SessionOptions> {
+        let mut inputs = self.paths.clone();
+        if inputs.is_empty() {
+            if std::io::stdin().is_terminal() {
+                bail!(
+                    "no input: give files, directories, s3:// prefixes or logs: groups to read, or `-` for \
+                     standard input (see --help)"
+                );
+            }
+            inputs.push("-".to_string());
+        }
+        let cache =
+            match self.cache.as_deref() {
+                None => None,
+                Some("") => Some(vpcflow_source::remote::default_cache_dir().context(
+                    "--cache: no user cache directory (HOME is not set); give --cache=DIR",
+                )?),
+                Some(dir) => Some(dir.into()),
+            };
+        Ok(SessionOptions {
+            inputs,
+            format: self.format()?,
+            strict: self.strict,
+            threads: self.threads,
+            time: self.time()?,
+            aws: AwsOptions {
+                profile: self.profile.clone(),
+                ..AwsOptions::default()
+            },
+            cache,
+        })
+    }
+
+    /// A session that prints problems to stderr as they come (above the progress bar).
+    pub fn open(&self) -> anyhow::Result<(Session, ProgressBar)> {
+        let progress = progress_bar();
+        let shown = progress.clone();
+        let terminal = std::io::stderr().is_terminal();
+        let listener = Arc::new(move |event: Event<'_>| match event {
+            Event::Problem(p) => shown.suspend(|| eprintln!("{p}")),
+            // Only worth drawing for many inputs, and only on a terminal.
+            Event::Progress { done, total } if terminal && total >= 20 => {
+                if shown.is_hidden() {
+                    shown.set_draw_target(ProgressDrawTarget::stderr());
+                }
+                shown.set_length(total);
+                shown.set_position(done);
+            }
+            Event::Progress { .. } => {}
+        });
+        let session = Session::open(self.session_options()?, listener)
+            .context("cannot start the network runtime")?;
+        Ok((session, progress))
+    }
 }
 
 /// How a read ended: call [`Outcome::finish`] once the output is flushed, so that the summary comes last.
@@ -64,12 +153,25 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// An outcome for subcommands that read through the query engine rather than [`read`].
+    /// An outcome from its parts.
     pub fn new(tally: Tally, code: ExitCode, strict_stop: bool) -> Outcome {
         Outcome {
             tally,
             code,
             strict_stop,
+        }
+    }
+
+    /// The outcome of a session.
+    pub fn of(session: &Session) -> Outcome {
+        Outcome {
+            tally: session.tally(),
+            code: if session.missing() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            },
+            strict_stop: session.stopped(),
         }
     }
 
@@ -89,78 +191,13 @@ impl Outcome {
 pub fn read(
     args: &InputArgs,
     opts: &ReadOptions,
-    mut on_batch: impl FnMut(&Batch) -> anyhow::Result<()>,
+    on_batch: impl FnMut(&Batch) -> anyhow::Result<()>,
 ) -> anyhow::Result<Outcome> {
-    let mut paths = args.paths.clone();
-    if paths.is_empty() {
-        if std::io::stdin().is_terminal() {
-            bail!(
-                "no input: give files or directories to read, or `-` for standard input (see --help)"
-            );
-        }
-        paths.push("-".to_string());
-    }
-    let (inputs, problems) = expand_inputs(&paths);
-    let mut tally = Tally::default();
-    let code = if problems.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(2)
-    };
-    for p in &problems {
-        eprintln!("{p}");
-        tally.failed_files += 1;
-        if args.strict {
-            return Ok(Outcome {
-                tally,
-                code,
-                strict_stop: true,
-            });
-        }
-    }
-    let progress = progress_bar(&inputs);
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let mut error: Option<anyhow::Error> = None;
-    let mut strict_stop = false;
-    read_all(&inputs, opts, threads, &mut |item| match item {
-        Item::Batch(batch) => match on_batch(&batch) {
-            Ok(()) => true,
-            Err(e) => {
-                error = Some(e);
-                false
-            }
-        },
-        Item::Problem(p) => {
-            progress.suspend(|| eprintln!("{p}"));
-            if args.strict {
-                strict_stop = true;
-                return false;
-            }
-            true
-        }
-        Item::Done(s) => {
-            progress.inc(1);
-            tally.files += 1;
-            tally.records += s.records;
-            tally.bad_records += s.bad_records;
-            tally.redacted += s.redacted;
-            if s.failed {
-                tally.failed_files += 1;
-            }
-            true
-        }
-    });
+    let (session, progress) = args.open()?;
+    let result = session.read(opts.columns.clone(), on_batch);
     progress.finish_and_clear();
-    if let Some(e) = error {
-        return Err(e);
-    }
-    Ok(Outcome {
-        tally,
-        code,
-        strict_stop,
-    })
+    result?;
+    Ok(Outcome::of(&session))
 }
 
 fn stopped() -> ExitCode {
@@ -208,15 +245,11 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn progress_bar(inputs: &[Input]) -> ProgressBar {
-    // Only worth drawing for many files, and only on a terminal (indicatif hides itself otherwise).
-    if inputs.len() < 20 || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar =
-        ProgressBar::with_draw_target(Some(inputs.len() as u64), ProgressDrawTarget::stderr());
+/// The progress bar, hidden until the inputs are listed and there are enough to be worth drawing.
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::hidden();
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos}/{len} files {wide_bar} {elapsed}")
+        ProgressStyle::with_template("{spinner} {pos}/{len} inputs {wide_bar} {elapsed}")
             .expect("valid template"),
     );
     bar

@@ -1,16 +1,13 @@
 //! `vpcflow query`: SQL over flow logs, and the session every engine-backed subcommand shares (inputs,
 //! problems printed as they come, `--strict`, the progress bar, the summary line).
 
-use crate::inputs::{InputArgs, Outcome, Tally};
+use crate::inputs::{InputArgs, Outcome};
 use anyhow::{Context, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use vpcflow_engine::{Engine, EngineOptions, ScanEvent};
 use vpcflow_print::{Options as PrintOptions, Printer};
-use vpcflow_source::{Input, expand_inputs};
+use vpcflow_source::Input;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -62,7 +59,7 @@ impl From<Output> for vpcflow_print::Output {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(session) = Session::open(&args.input)? else {
-        return Ok(Outcome::new(Tally::default(), ExitCode::from(2), true).finish());
+        return Ok(Outcome::new(Default::default(), ExitCode::from(2), true).finish());
     };
     let sink: Box<dyn Write + Send> = match &args.out {
         Some(path) => Box::new(
@@ -92,100 +89,47 @@ pub fn external(e: vpcflow_print::PrintError) -> vpcflow_engine::DataFusionError
 }
 
 /// An engine over the command's inputs, with problems printed as the scan meets them and counted for the
-/// summary.
+/// summary (the read session is the library's, shared with the record-reading commands).
 pub struct Session {
     engine: Engine,
-    tally: Arc<Mutex<Tally>>,
-    code: ExitCode,
-    stopped: Arc<AtomicBool>,
-    progress: ProgressBar,
+    session: vpcflow_source::session::Session,
+    progress: indicatif::ProgressBar,
 }
 
 impl Session {
     /// `None` when `--strict` stopped at an input that cannot be read (already reported).
     pub fn open(args: &InputArgs) -> anyhow::Result<Option<Session>> {
-        let mut paths = args.paths.clone();
-        if paths.is_empty() {
-            if std::io::stdin().is_terminal() {
-                bail!(
-                    "no input: give files or directories to read, or `-` for standard input (see --help)"
-                );
-            }
-            paths.push("-".to_string());
-        }
-        let (inputs, problems) = expand_inputs(&paths);
-        let mut tally = Tally::default();
+        let (session, progress) = args.open()?;
+        // Local directories are walked here, so that what cannot be read is reported before the query runs;
+        // S3 prefixes and log groups are listed by the engine when it plans, with the query's own conditions.
+        let (local, remote): (Vec<Input>, Vec<Input>) = session
+            .inputs()
+            .iter()
+            .cloned()
+            .partition(|i| !i.is_remote());
+        let filter = vpcflow_source::KeyFilter::time(session.options().time);
+        let (mut inputs, problems) = vpcflow_source::expand(&local, &filter, None);
+        let observer = session.observer();
         for p in &problems {
-            eprintln!("{p}");
-            tally.failed_files += 1;
-            if args.strict {
+            session.mark_missing();
+            if !observer(ScanEvent::Problem(p)) {
                 return Ok(None);
             }
         }
-        let code = if problems.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(2)
-        };
-        let paths: Vec<String> = inputs
-            .iter()
-            .map(|i| match i {
-                Input::Path(p) => p.display().to_string(),
-                _ => "-".to_string(),
-            })
-            .collect();
-        let progress = progress_bar(paths.len());
-        let tally = Arc::new(Mutex::new(tally));
-        let stopped = Arc::new(AtomicBool::new(false));
-        let observer: vpcflow_engine::Observer = {
-            let (tally, stopped, progress, strict) = (
-                tally.clone(),
-                stopped.clone(),
-                progress.clone(),
-                args.strict,
-            );
-            Arc::new(move |event: ScanEvent<'_>| match event {
-                ScanEvent::Problem(p) => {
-                    if stopped.load(Ordering::Relaxed) {
-                        return false;
-                    }
-                    progress.suspend(|| eprintln!("{p}"));
-                    if strict {
-                        stopped.store(true, Ordering::Relaxed);
-                        return false;
-                    }
-                    true
-                }
-                ScanEvent::Done { summary, first } => {
-                    let mut t = tally.lock().expect("tally lock");
-                    if first {
-                        t.files += 1;
-                        progress.inc(1);
-                    }
-                    t.records += summary.records;
-                    t.bad_records += summary.bad_records;
-                    t.redacted += summary.redacted;
-                    if summary.failed && first {
-                        t.failed_files += 1;
-                    }
-                    true
-                }
-            })
-        };
-        let format = args.options(None)?.format;
+        inputs.extend(remote);
         let engine = Engine::new(
-            &paths,
+            &inputs,
             EngineOptions {
-                format,
+                format: session.options().format.clone(),
                 threads: args.threads,
                 observer: Some(observer),
+                time: session.options().time,
+                remote: session.remote().cloned(),
             },
         )?;
         Ok(Some(Session {
             engine,
-            tally,
-            code,
-            stopped,
+            session,
             progress,
         }))
     }
@@ -202,9 +146,7 @@ impl Session {
     ) -> anyhow::Result<Option<T>> {
         match f(&self.engine) {
             Ok(v) => Ok(Some(v)),
-            Err(e) if vpcflow_engine::is_stopped(&e) || self.stopped.load(Ordering::Relaxed) => {
-                Ok(None)
-            }
+            Err(e) if vpcflow_engine::is_stopped(&e) || self.session.stopped() => Ok(None),
             Err(e) => Err(unwrap_external(e)),
         }
     }
@@ -212,27 +154,21 @@ impl Session {
     /// Prints the summary (after the output was flushed) and returns the exit code.
     pub fn finish(self) -> ExitCode {
         self.progress.finish_and_clear();
-        let tally = std::mem::take(&mut *self.tally.lock().expect("tally lock"));
-        Outcome::new(tally, self.code, self.stopped.load(Ordering::Relaxed)).finish()
+        Outcome::of(&self.session).finish()
     }
 }
 
 /// A closed stdout comes back wrapped by DataFusion: keep it recognisable so that the run ends quietly.
 fn unwrap_external(e: vpcflow_engine::DataFusionError) -> anyhow::Error {
-    if e.to_string().contains("Broken pipe") {
+    let broken = match e.find_root() {
+        vpcflow_engine::DataFusionError::IoError(io) => io.kind() == std::io::ErrorKind::BrokenPipe,
+        vpcflow_engine::DataFusionError::External(inner) => inner
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe),
+        _ => false,
+    };
+    if broken || e.to_string().contains("Broken pipe") {
         return anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
     }
     anyhow::Error::new(e)
-}
-
-fn progress_bar(files: usize) -> ProgressBar {
-    if files < 20 || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos}/{len} files {wide_bar} {elapsed}")
-            .expect("valid template"),
-    );
-    bar
 }

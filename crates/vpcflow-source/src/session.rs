@@ -1,0 +1,392 @@
+//! One read session: what every command that reads flow logs shares, whether it reads records itself (`cat`,
+//! `validate`, `explain`, `conversations`, `diagnose`) or through the query engine (`query`, `stats`, `top`,
+//! `timeline`, the dashboard).
+//!
+//! A session turns what the user named into inputs (paths, `-`, `s3://…`, `logs:…`), holds the network context
+//! they need, applies `--since`/`--until` (to the listing and to the records), counts what was read per input,
+//! hands every problem to a listener as data as it is met, and stops at the first one under `--strict`. Front
+//! ends only print: the CLI writes problems to stderr and draws a progress bar, the dashboard shows them.
+
+use crate::aws::AwsOptions;
+use crate::listing::{KeyFilter, TimeRange};
+use crate::remote::Remote;
+use crate::{Batch, Column, FileSummary, Input, Item, Problem, ReadOptions, read_all};
+use arrow::array::{Array, BooleanArray, Int64Array};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use vpcflow_record::{Field, Format};
+
+/// What a session reads and how.
+#[derive(Clone, Debug, Default)]
+pub struct SessionOptions {
+    /// What the user named: files, directories, `-`, `s3://bucket/prefix`, `logs:GROUP[:STREAM-PREFIX]`.
+    pub inputs: Vec<String>,
+    /// The format of headerless records.
+    pub format: Option<Format>,
+    /// Stop at the first problem.
+    pub strict: bool,
+    /// Threads to read with (default: every core).
+    pub threads: Option<usize>,
+    /// Only records that overlap this range (and only keys that can hold them are listed).
+    pub time: TimeRange,
+    /// How to reach AWS.
+    pub aws: AwsOptions,
+    /// Where fetched S3 objects are kept, so that reading them again downloads nothing.
+    pub cache: Option<PathBuf>,
+}
+
+/// What happened while reading, as it happens.
+#[derive(Debug)]
+pub enum ScanEvent<'a> {
+    /// A problem in the input; reading goes on unless the listener says stop.
+    Problem(&'a Problem),
+    /// A piece is finished; `first` is true for the piece that starts its file (it alone counts the file).
+    Done {
+        /// The counts for the piece.
+        summary: &'a FileSummary,
+        /// Whether this piece starts its file.
+        first: bool,
+    },
+}
+
+/// Hears about problems and finished pieces from every reading thread; returning `false` stops the read.
+pub type Observer = Arc<dyn Fn(ScanEvent<'_>) -> bool + Send + Sync>;
+
+/// Counts for the summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Tally {
+    /// Files, objects and streams read.
+    pub files: u64,
+    /// Records read.
+    pub records: u64,
+    /// Records that could not be read.
+    pub bad_records: u64,
+    /// Inputs that could not be read (or not to the end), including those that could not be listed.
+    pub failed_files: u64,
+    /// Values written over with `x` (read as absent).
+    pub redacted: u64,
+}
+
+/// What the listener hears.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A problem, to show.
+    Problem(&'a Problem),
+    /// How far the read is: inputs finished, of how many (0 when not known yet).
+    Progress {
+        /// Inputs finished.
+        done: u64,
+        /// Inputs to read (0 until listed).
+        total: u64,
+    },
+}
+
+/// Hears the session's events (from any thread).
+pub type Listener = Arc<dyn Fn(Event<'_>) + Send + Sync>;
+
+/// A read of some inputs, shared by every command.
+pub struct Session {
+    options: SessionOptions,
+    inputs: Vec<Input>,
+    remote: Option<Arc<Remote>>,
+    tally: Arc<Mutex<Tally>>,
+    stopped: Arc<AtomicBool>,
+    /// Whether a named input could not be found or listed.
+    missing: Arc<AtomicBool>,
+    done: Arc<AtomicU64>,
+    total: Arc<AtomicU64>,
+    listener: Listener,
+}
+
+impl Session {
+    /// A session over `options.inputs`; the network context is made only when an input needs it.
+    pub fn open(options: SessionOptions, listener: Listener) -> std::io::Result<Session> {
+        let inputs: Vec<Input> = options.inputs.iter().map(|i| Input::parse(i)).collect();
+        let remote = if inputs.iter().any(Input::is_remote) {
+            Some(Remote::new(options.aws.clone(), options.cache.clone())?)
+        } else {
+            None
+        };
+        Ok(Session {
+            options,
+            inputs,
+            remote,
+            tally: Arc::default(),
+            stopped: Arc::default(),
+            missing: Arc::default(),
+            done: Arc::default(),
+            total: Arc::default(),
+            listener,
+        })
+    }
+
+    /// The inputs as named (not yet expanded).
+    pub fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+
+    /// The network context, when an input needs one.
+    pub fn remote(&self) -> Option<&Arc<Remote>> {
+        self.remote.as_ref()
+    }
+
+    /// The options.
+    pub fn options(&self) -> &SessionOptions {
+        &self.options
+    }
+
+    /// Whether `--strict` stopped the read at a problem.
+    pub fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
+    }
+
+    /// Whether an input named by the user could not be found or listed.
+    pub fn missing(&self) -> bool {
+        self.missing.load(Ordering::Relaxed)
+    }
+
+    /// Notes that an input named by the user could not be found or listed (a caller that listed it itself).
+    pub fn mark_missing(&self) {
+        self.missing.store(true, Ordering::Relaxed);
+        self.tally.lock().expect("tally lock").failed_files += 1;
+    }
+
+    /// The counts so far.
+    pub fn tally(&self) -> Tally {
+        self.tally.lock().expect("tally lock").clone()
+    }
+
+    /// Reports a problem found before reading (an input that cannot be listed); `false` under `--strict`.
+    fn problem(&self, p: &Problem) -> bool {
+        (self.listener)(Event::Problem(p));
+        if self.options.strict {
+            self.stopped.store(true, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// What a reader tells the session: counted, shown, and under `--strict` the end of the read.
+    pub fn observer(&self) -> Observer {
+        let (tally, stopped, strict, listener, done, total) = (
+            self.tally.clone(),
+            self.stopped.clone(),
+            self.options.strict,
+            self.listener.clone(),
+            self.done.clone(),
+            self.total.clone(),
+        );
+        Arc::new(move |event: ScanEvent<'_>| match event {
+            ScanEvent::Problem(p) => {
+                if stopped.load(Ordering::Relaxed) {
+                    return false;
+                }
+                listener(Event::Problem(p));
+                if strict {
+                    stopped.store(true, Ordering::Relaxed);
+                    return false;
+                }
+                true
+            }
+            ScanEvent::Done { summary, first } => {
+                {
+                    let mut t = tally.lock().expect("tally lock");
+                    if first {
+                        t.files += 1;
+                    }
+                    t.records += summary.records;
+                    t.bad_records += summary.bad_records;
+                    t.redacted += summary.redacted;
+                    if summary.failed && first {
+                        t.failed_files += 1;
+                    }
+                }
+                if first {
+                    let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    listener(Event::Progress {
+                        done,
+                        total: total.load(Ordering::Relaxed),
+                    });
+                }
+                true
+            }
+        })
+    }
+
+    /// Lists the inputs (directories walked, S3 prefixes listed and pruned by the time range, log streams
+    /// found); what cannot be listed is reported and counted. `None` when `--strict` stopped at it.
+    pub fn expand(&self) -> Option<Vec<Input>> {
+        let filter = KeyFilter::time(self.options.time);
+        let (inputs, problems) = crate::expand(&self.inputs, &filter, self.remote.as_ref());
+        for p in &problems {
+            self.missing.store(true, Ordering::Relaxed);
+            self.tally.lock().expect("tally lock").failed_files += 1;
+            if !self.problem(p) {
+                return None;
+            }
+        }
+        self.total.store(inputs.len() as u64, Ordering::Relaxed);
+        Some(inputs)
+    }
+
+    /// Reads every input, handing each batch to `on_batch` in input order; `columns` is the projection (`None`:
+    /// every field of each file's format). Records outside the time range are left out. Returns `Ok(false)`
+    /// when `--strict` stopped the read.
+    pub fn read<E>(
+        &self,
+        columns: Option<Vec<Column>>,
+        mut on_batch: impl FnMut(&Batch) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let Some(inputs) = self.expand() else {
+            return Ok(false);
+        };
+        // The time range needs `start` and `end`, read besides the projection and dropped after.
+        let wanted = columns.as_ref().map(Vec::len);
+        let columns = match (columns, self.options.time.is_all()) {
+            (Some(mut cols), false) => {
+                for f in [Field::Start, Field::End] {
+                    if !cols.contains(&Column::Field(f)) {
+                        cols.push(Column::Field(f));
+                    }
+                }
+                Some(cols)
+            }
+            (cols, _) => cols,
+        };
+        let opts = ReadOptions {
+            format: self.options.format.clone(),
+            columns,
+            remote: self.remote.clone(),
+            events: self.options.time,
+            ..ReadOptions::default()
+        };
+        let threads = self
+            .options
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let observer = self.observer();
+        let mut error = None;
+        read_all(&inputs, &opts, threads, &mut |item| match item {
+            Item::Batch(batch) => {
+                let batch = match within(batch, &self.options.time, wanted) {
+                    Some(b) => b,
+                    None => return true,
+                };
+                match on_batch(&batch) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        error = Some(e);
+                        false
+                    }
+                }
+            }
+            Item::Problem(p) => observer(ScanEvent::Problem(&p)),
+            Item::Done(s) => observer(ScanEvent::Done {
+                summary: &s,
+                first: true,
+            }),
+        });
+        match error {
+            Some(e) => Err(e),
+            None => Ok(!self.stopped()),
+        }
+    }
+}
+
+/// The rows of a batch that overlap the time range, with only the first `wanted` columns (those asked for); `None`
+/// when no row is left.
+fn within(batch: Batch, time: &TimeRange, wanted: Option<usize>) -> Option<Batch> {
+    if time.is_all() {
+        return Some(batch);
+    }
+    let schema = batch.data.schema();
+    let column = |f: Field| {
+        schema.index_of(f.column()).ok().and_then(|i| {
+            arrow::compute::cast(batch.data.column(i), &arrow::datatypes::DataType::Int64).ok()
+        })
+    };
+    let (Some(start), Some(end)) = (column(Field::Start), column(Field::End)) else {
+        // A format without times: nothing to compare, nothing left out.
+        return Some(batch);
+    };
+    let (start, end) = (
+        start.as_any().downcast_ref::<Int64Array>()?.clone(),
+        end.as_any().downcast_ref::<Int64Array>()?.clone(),
+    );
+    let keep: BooleanArray = (0..batch.data.num_rows())
+        .map(|i| {
+            Some(
+                start.is_valid(i) && end.is_valid(i) && time.overlaps(start.value(i), end.value(i)),
+            )
+        })
+        .collect();
+    if keep.true_count() == 0 {
+        return None;
+    }
+    let data = arrow::compute::filter_record_batch(&batch.data, &keep).ok()?;
+    let data = match wanted {
+        Some(n) if n < data.num_columns() => data.project(&(0..n).collect::<Vec<_>>()).ok()?,
+        _ => data,
+    };
+    let positions = batch
+        .positions
+        .iter()
+        .zip(keep.iter())
+        .filter(|(_, k)| *k == Some(true))
+        .map(|(p, _)| *p)
+        .collect();
+    Some(Batch {
+        data,
+        positions,
+        source: batch.source,
+    })
+}
+
+/// Reads `--since` / `--until`: an RFC 3339 time (`2024-05-01T13:00:00Z`), a date (`2024-05-01`, midnight UTC),
+/// Unix seconds, or a span before now (`2h`, `30m`, `7d`, `1d 12h`).
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Ok(t.as_second());
+    }
+    if let Ok(d) = text.parse::<jiff::civil::Date>() {
+        let t = d
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(|e| e.to_string())?;
+        return Ok(t.timestamp().as_second());
+    }
+    if let Ok(seconds) = text.parse::<i64>() {
+        return Ok(seconds);
+    }
+    if let Ok(span) = text.parse::<jiff::Span>() {
+        let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+        let then = now.checked_sub(span.abs()).map_err(|e| e.to_string())?;
+        return Ok(then.timestamp().as_second());
+    }
+    Err(format!(
+        "`{text}` is not a time: give 2024-05-01T13:00:00Z, 2024-05-01, Unix seconds, or a span before now \
+         such as 2h or 7d"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time("2024-01-02T00:00:00Z"), Ok(1_704_153_600));
+        assert_eq!(parse_time("2024-01-02"), Ok(1_704_153_600));
+        assert_eq!(parse_time("1704153600"), Ok(1_704_153_600));
+        let now = jiff::Timestamp::now().as_second();
+        let two_hours = parse_time("2h").unwrap();
+        assert!((now - 7200 - two_hours).abs() <= 2, "{two_hours}");
+        assert!(parse_time("7d").unwrap() < two_hours);
+        assert!(
+            parse_time("yesterday-ish")
+                .unwrap_err()
+                .contains("not a time")
+        );
+    }
+}
