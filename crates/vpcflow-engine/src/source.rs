@@ -48,7 +48,7 @@ use vpcflow_source::Column;
 /// How many pieces of a partition are fetched ahead of the one being read (S3).
 const FETCH_AHEAD: usize = 3;
 
-/// Bytes of fetched objects held at once, across the partitions of a process.
+/// Bytes of objects fetched ahead of their turn, at most, across the partitions of a process.
 const FETCH_BUDGET: u32 = 256 << 10; // in KiB
 
 /// The process's budget of fetched bytes (in KiB permits).
@@ -436,10 +436,12 @@ impl FlowsOpener {
         }
         let piece = self.spec.partitions[q][i].clone();
         let (store, kind) = (self.store.clone(), self.spec.store.clone());
-        tokio::spawn(fetch(store, kind, piece))
+        tokio::spawn(fetch(store, kind, piece, None))
     }
 
-    /// Starts fetching the pieces after `i` of this partition (S3 only: local files need no fetching ahead).
+    /// Starts fetching the pieces after `i` of this partition (S3 only: local files need no fetching ahead),
+    /// as far as the fetch budget has room: a piece fetched ahead holds its share until it is read, and the
+    /// piece being read never waits for the budget, so reading always goes on.
     fn fetch_ahead(&self, i: usize) {
         if !matches!(self.spec.store, Store::S3 { .. }) {
             return;
@@ -453,55 +455,47 @@ impl FlowsOpener {
                 continue;
             }
             let piece = part[j].clone();
+            let kib = u32::try_from(piece.size.div_ceil(1024))
+                .unwrap_or(u32::MAX)
+                .clamp(1, FETCH_BUDGET);
+            let Ok(permit) = budget().clone().try_acquire_many_owned(kib) else {
+                break;
+            };
             let (store, kind) = (self.store.clone(), self.spec.store.clone());
-            ahead.insert(j, tokio::spawn(fetch(store, kind, piece)));
+            ahead.insert(j, tokio::spawn(fetch(store, kind, piece, Some(permit))));
         }
     }
 }
 
-/// Resolves a piece to what the reader reads: a local file as it is, an S3 object fetched whole (held within the
-/// fetch budget), a log stream or standard input left to the source reader.
-async fn fetch(store: Arc<dyn ObjectStore>, kind: Store, piece: ScanPiece) -> Result<Fetched> {
+/// Resolves a piece to what the reader reads: a local file as it is, an S3 object fetched whole, a log stream
+/// or standard input left to the source reader. `permit` is the piece's share of the fetch budget when it was
+/// fetched ahead (held until the piece is read).
+async fn fetch(
+    store: Arc<dyn ObjectStore>,
+    kind: Store,
+    piece: ScanPiece,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+) -> Result<Fetched> {
     let location = object_store::path::Path::from(piece.location.as_str());
-    match kind {
-        Store::Stdin => Ok(Fetched {
-            data: Data::Input(vpcflow_source::Input::Stdin),
-            _permit: None,
-        }),
-        Store::Logs { group } => Ok(Fetched {
-            data: Data::Input(vpcflow_source::Input::Logs(
-                vpcflow_source::listing::stream(&group, &piece.location),
-            )),
-            _permit: None,
-        }),
+    let data = match kind {
+        Store::Stdin => Data::Input(vpcflow_source::Input::Stdin),
+        Store::Logs { group } => Data::Input(vpcflow_source::Input::Logs(
+            vpcflow_source::listing::stream(&group, &piece.location),
+        )),
         Store::Local | Store::S3 { .. } => {
-            let kib = u32::try_from(piece.size.div_ceil(1024))
-                .unwrap_or(u32::MAX)
-                .clamp(1, FETCH_BUDGET);
-            let permit = match kind {
-                Store::S3 { .. } => Some(
-                    budget()
-                        .clone()
-                        .acquire_many_owned(kib)
-                        .await
-                        .map_err(|e| DataFusionError::External(Box::new(e)))?,
-                ),
-                _ => None,
-            };
-            let fetched =
-                vpcflow_source::remote::fetch(&store, &location, None, piece.e_tag.clone())
-                    .await
-                    .map_err(|e| object_error(&piece, e))?;
-            let data = match fetched {
+            match vpcflow_source::remote::fetch(&store, &location, None, piece.e_tag.clone())
+                .await
+                .map_err(|e| object_error(&piece, e))?
+            {
                 vpcflow_source::remote::Fetched::File(_, path, _) => Data::File(path),
                 vpcflow_source::remote::Fetched::Bytes(bytes) => Data::Bytes(bytes),
-            };
-            Ok(Fetched {
-                data,
-                _permit: permit,
-            })
+            }
         }
-    }
+    };
+    Ok(Fetched {
+        data,
+        _permit: permit,
+    })
 }
 
 /// An object that could not be fetched: a transient failure (throttling, a server error, a broken connection)
@@ -532,13 +526,15 @@ impl FileOpener for FlowsOpener {
         };
         let mut first = match index {
             Some(i) => {
+                let current = self.fetch(self.partition, i);
                 self.fetch_ahead(i);
-                self.fetch(self.partition, i)
+                current
             }
             None => tokio::spawn(fetch(
                 self.store.clone(),
                 self.spec.store.clone(),
                 piece.clone(),
+                None,
             )),
         };
         let (spec, reader, observer, partition) = (
@@ -576,6 +572,7 @@ impl FileOpener for FlowsOpener {
                             store.clone(),
                             kind.clone(),
                             other.clone(),
+                            None,
                         )));
                         let got = got
                             .map_err(|e| DataFusionError::External(Box::new(e)))
