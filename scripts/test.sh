@@ -28,6 +28,13 @@ if ! command -v ip >/dev/null && command -v apt-get >/dev/null; then
   apt-get update -qq && apt-get install -y -qq iproute2
 fi
 
+# The dashboard's browser test drives Debian's Chromium through chromedriver, with CJK fonts for the Japanese
+# screenshots (under CI=true a missing browser fails the test).
+if { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; } \
+  && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk
+fi
+
 # Style and lints are part of the suite: a warning fails it like a wrong answer does.
 cargo fmt --all -- --check
 (cd fuzz && cargo fmt --all -- --check)

@@ -13,6 +13,7 @@ mod generate;
 mod inputs;
 mod query;
 mod ranges;
+mod serve;
 mod simulate;
 mod stats;
 mod timeline;
@@ -183,6 +184,14 @@ enum Command {
     ///   vpcflow simulate -o json --aggregation 60 examples/scenarios/exp4-ntp-reply-blocked-by-network-acl.yaml
     #[command(verbatim_doc_comment)]
     Simulate(simulate::Args),
+    /// A local web dashboard: overview, rejects and why, flows, flow map, coverage and SQL, in English or Japanese.
+    ///
+    /// Loads the inputs into memory, then prints the page's URL. Examples:
+    ///   vpcflow serve s3-copy/
+    ///   vpcflow serve --vpc-config vpc-config/ --lang ja flows/
+    ///   vpcflow serve --listen 0.0.0.0:8765 --token "$(openssl rand -hex 16)" flows/
+    #[command(verbatim_doc_comment)]
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -205,6 +214,7 @@ fn main() -> ExitCode {
         Command::Capture(args) => capture::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Deliver(args) => deliver::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,
