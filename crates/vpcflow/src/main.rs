@@ -51,6 +51,12 @@ enum Command {
     Cat(cat::Args),
     /// Say what each record means, in English or Japanese.
     ///
+    /// Which side of a record is the interface is read as `conversations` reads it: a first pass
+    /// learns each interface's own address from the inputs (reading only the fields that tell),
+    /// then a second explains each record. Standard input and pipes cannot be read twice, so
+    /// their records are read each on its own, as --per-record does. S3 objects and log groups
+    /// are fetched twice (with --cache, S3 objects once).
+    ///
     /// Examples:
     ///   vpcflow explain examples/flow-logs/aws-docs.log
     ///   vpcflow explain --lang ja --tz Asia/Tokyo examples/flow-logs/seed-experiments.txt
