@@ -17,6 +17,8 @@
 //! Text that is not in this language is taken as a SQL expression (`dstport = 22 AND bytes > 1000`), so both
 //! kinds of user are served by one option.
 
+use datafusion::common::DataFusionError;
+
 /// A `--where` text, understood.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Filter {
@@ -28,8 +30,77 @@ pub enum Filter {
         /// The expression.
         sql: String,
         /// Why it is not a filter expression.
-        words_error: String,
+        words_error: FilterError,
     },
+}
+
+/// Why a text is not in the filter language.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    /// Nothing to read.
+    #[error("empty filter")]
+    Empty,
+    /// A word that needs a value came last.
+    #[error("the filter ends too early")]
+    EndsEarly,
+    /// A complete filter followed by more.
+    #[error("unexpected `{0}`")]
+    Unexpected(String),
+    /// `(` without its `)`.
+    #[error("a `(` is not closed")]
+    Unclosed,
+    /// `src`/`dst` before a word that has no side.
+    #[error("`{0}` cannot follow src/dst (host, ip, net, port or private can)")]
+    NoSide(String),
+    /// A word whose value is one of a few (`action accept|reject`).
+    #[error("{word} is {expected}, not `{value}`")]
+    Value {
+        /// The word.
+        word: &'static str,
+        /// The values it takes, as a phrase.
+        expected: &'static str,
+        /// The value given.
+        value: String,
+    },
+    /// Not a TCP flag name.
+    #[error("unknown TCP flag `{0}` (syn, ack, fin, rst, psh, urg)")]
+    Flag(String),
+    /// Not a word of the language.
+    #[error("`{0}` is not a filter word")]
+    Word(String),
+    /// `net` with something that is not a block.
+    #[error("`{0}` is not an address block (10.0.0.0/8)")]
+    Net(String),
+    /// `host` with something that is not an address.
+    #[error("`{0}` is not an IP address")]
+    Address(String),
+    /// A number out of its range.
+    #[error("`{text}` is not a number from 0 to {max}")]
+    Number {
+        /// The text given.
+        text: String,
+        /// The largest value.
+        max: u64,
+    },
+    /// Not a count (`1500`, `10k`).
+    #[error("`{0}` is not a count (e.g. 1500, 10k, 1.5M, 2G)")]
+    Count(String),
+    /// Not a protocol name or number.
+    #[error("unknown protocol `{0}` (a name such as tcp, udp, icmp, or a number)")]
+    Protocol(String),
+}
+
+/// A `--where` text that is neither the filter language nor SQL the engine can plan: both reasons.
+#[derive(Debug, thiserror::Error)]
+#[error("`{text}` is neither a filter expression ({words}) nor valid SQL")]
+pub struct NotAFilter {
+    /// The text.
+    pub text: String,
+    /// Why it is not a filter expression.
+    pub words: FilterError,
+    /// Why the engine could not plan it as SQL.
+    #[source]
+    pub sql: DataFusionError,
 }
 
 impl Filter {
@@ -51,18 +122,34 @@ impl Filter {
             Filter::Sql { sql, .. } => sql,
         }
     }
+
+    /// An error of a query with this filter in it, blamed on the filter where it is the filter's: when the text
+    /// was taken as SQL and the engine could not plan the query ([`crate::is_user_error`]), a [`NotAFilter`]
+    /// saying both why; any other error (a file that cannot be read mid-scan) as it is.
+    pub fn blame(&self, e: DataFusionError) -> DataFusionError {
+        match self {
+            Filter::Sql { sql, words_error } if crate::is_user_error(&e) => {
+                DataFusionError::External(Box::new(NotAFilter {
+                    text: sql.clone(),
+                    words: words_error.clone(),
+                    sql: e,
+                }))
+            }
+            _ => e,
+        }
+    }
 }
 
 /// Translates the filter language to a SQL boolean expression.
-pub fn to_sql(text: &str) -> Result<String, String> {
+pub fn to_sql(text: &str) -> Result<String, FilterError> {
     let tokens = tokenize(text);
     if tokens.is_empty() {
-        return Err("empty filter".to_string());
+        return Err(FilterError::Empty);
     }
     let mut p = Parser { tokens, pos: 0 };
     let sql = p.or()?;
     if let Some(t) = p.peek() {
-        return Err(format!("unexpected `{t}`"));
+        return Err(FilterError::Unexpected(t.to_string()));
     }
     Ok(sql)
 }
@@ -119,17 +206,17 @@ impl Parser {
         self.peek().map(str::to_ascii_lowercase)
     }
 
-    fn next(&mut self) -> Result<String, String> {
+    fn next(&mut self) -> Result<String, FilterError> {
         let t = self
             .tokens
             .get(self.pos)
             .cloned()
-            .ok_or_else(|| "the filter ends too early".to_string())?;
+            .ok_or(FilterError::EndsEarly)?;
         self.pos += 1;
         Ok(t)
     }
 
-    fn or(&mut self) -> Result<String, String> {
+    fn or(&mut self) -> Result<String, FilterError> {
         let mut parts = vec![self.and()?];
         while matches!(self.peek_lower().as_deref(), Some("or" | "||")) {
             self.pos += 1;
@@ -138,7 +225,7 @@ impl Parser {
         Ok(join(parts, "OR"))
     }
 
-    fn and(&mut self) -> Result<String, String> {
+    fn and(&mut self) -> Result<String, FilterError> {
         let mut parts = vec![self.not()?];
         while matches!(self.peek_lower().as_deref(), Some("and" | "&&")) {
             self.pos += 1;
@@ -147,7 +234,7 @@ impl Parser {
         Ok(join(parts, "AND"))
     }
 
-    fn not(&mut self) -> Result<String, String> {
+    fn not(&mut self) -> Result<String, FilterError> {
         if matches!(self.peek_lower().as_deref(), Some("not" | "!")) {
             self.pos += 1;
             // NOT over a NULL comparison is NULL, which drops the row: say what "not" means for missing values.
@@ -157,14 +244,14 @@ impl Parser {
             self.pos += 1;
             let inner = self.or()?;
             if self.next()? != ")" {
-                return Err("a `(` is not closed".to_string());
+                return Err(FilterError::Unclosed);
             }
             return Ok(format!("({inner})"));
         }
         self.term()
     }
 
-    fn term(&mut self) -> Result<String, String> {
+    fn term(&mut self) -> Result<String, FilterError> {
         let mut side = Side::Either;
         let mut word = self.next()?.to_ascii_lowercase();
         if word == "src" || word == "dst" {
@@ -180,7 +267,7 @@ impl Parser {
         self.side_term(side, &word)
     }
 
-    fn side_term(&mut self, side: Side, word: &str) -> Result<String, String> {
+    fn side_term(&mut self, side: Side, word: &str) -> Result<String, FilterError> {
         match word {
             "host" | "ip" | "net" => {
                 let value = self.next()?;
@@ -200,10 +287,7 @@ impl Parser {
                 }))
             }
             "private" => Ok(either(side, |col| format!("is_private({col})"))),
-            _ if side != Side::Either => Err(format!(
-                "`{}` cannot follow src/dst (host, ip, net, port or private can)",
-                word
-            )),
+            _ if side != Side::Either => Err(FilterError::NoSide(word.to_string())),
             "proto" | "protocol" => {
                 let value = self.next()?;
                 let n = protocol_number(&value)?;
@@ -215,7 +299,11 @@ impl Parser {
             "action" => {
                 let value = self.next()?.to_ascii_uppercase();
                 if value != "ACCEPT" && value != "REJECT" {
-                    return Err(format!("action is accept or reject, not `{value}`"));
+                    return Err(FilterError::Value {
+                        word: "action",
+                        expected: "accept or reject",
+                        value,
+                    });
                 }
                 Ok(format!("action = '{value}'"))
             }
@@ -224,7 +312,11 @@ impl Parser {
             "status" | "log-status" => {
                 let value = self.next()?.to_ascii_uppercase();
                 if !["OK", "NODATA", "SKIPDATA"].contains(&value.as_str()) {
-                    return Err(format!("status is ok, nodata or skipdata, not `{value}`"));
+                    return Err(FilterError::Value {
+                        word: "status",
+                        expected: "ok, nodata or skipdata",
+                        value,
+                    });
                 }
                 Ok(format!("log_status = '{value}'"))
             }
@@ -236,7 +328,11 @@ impl Parser {
             "direction" => {
                 let value = self.next()?.to_ascii_lowercase();
                 if value != "ingress" && value != "egress" {
-                    return Err(format!("direction is ingress or egress, not `{value}`"));
+                    return Err(FilterError::Value {
+                        word: "direction",
+                        expected: "ingress or egress",
+                        value,
+                    });
                 }
                 Ok(format!("flow_direction = '{value}'"))
             }
@@ -247,7 +343,13 @@ impl Parser {
                     "ipv4" | "inet" | "4" => "IPv4",
                     "ipv6" | "inet6" | "6" => "IPv6",
                     "efa" => "EFA",
-                    _ => return Err(format!("type is ipv4, ipv6 or efa, not `{value}`")),
+                    _ => {
+                        return Err(FilterError::Value {
+                            word: "type",
+                            expected: "ipv4, ipv6 or efa",
+                            value,
+                        });
+                    }
                 };
                 Ok(format!("type = '{value}'"))
             }
@@ -264,11 +366,7 @@ impl Parser {
                         "psh" | "p" => 8,
                         "ack" | "a" => 16,
                         "urg" | "u" => 32,
-                        _ => {
-                            return Err(format!(
-                                "unknown TCP flag `{name}` (syn, ack, fin, rst, psh, urg)"
-                            ));
-                        }
+                        _ => return Err(FilterError::Flag(name.to_string())),
                     };
                 }
                 Ok(format!("(tcp_flags & {mask}) = {mask}"))
@@ -284,12 +382,12 @@ impl Parser {
                 Ok(format!("{col} {op} {n}"))
             }
             "any" | "all" => Ok("TRUE".to_string()),
-            other => Err(format!("`{other}` is not a filter word")),
+            other => Err(FilterError::Word(other.to_string())),
         }
     }
 
     /// `[OP] VALUE`, `=` when there is no operator.
-    fn comparison(&mut self) -> Result<(&'static str, String), String> {
+    fn comparison(&mut self) -> Result<(&'static str, String), FilterError> {
         let op = match self.peek() {
             Some("=" | "==") => "=",
             Some("!=") => "<>",
@@ -325,29 +423,29 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn normalize_net(value: &str, net: bool) -> Result<String, String> {
+fn normalize_net(value: &str, net: bool) -> Result<String, FilterError> {
     if value.parse::<ipnet::IpNet>().is_ok() || value.parse::<std::net::IpAddr>().is_ok() {
         return Ok(value.to_string());
     }
-    Err(format!(
-        "`{value}` is not an {}",
-        if net {
-            "address block (10.0.0.0/8)"
-        } else {
-            "IP address"
-        }
-    ))
+    Err(if net {
+        FilterError::Net(value.to_string())
+    } else {
+        FilterError::Address(value.to_string())
+    })
 }
 
-fn number(text: &str, max: u64) -> Result<u64, String> {
+fn number(text: &str, max: u64) -> Result<u64, FilterError> {
     match text.parse::<u64>() {
         Ok(n) if n <= max => Ok(n),
-        _ => Err(format!("`{text}` is not a number from 0 to {max}")),
+        _ => Err(FilterError::Number {
+            text: text.to_string(),
+            max,
+        }),
     }
 }
 
 /// `1500`, `10k`, `1.5M`, `2G` (powers of 1000, as nfdump reads them).
-fn scaled(text: &str) -> Result<u64, String> {
+fn scaled(text: &str) -> Result<u64, FilterError> {
     let (digits, factor) = match text.chars().last() {
         Some('k' | 'K') => (&text[..text.len() - 1], 1e3),
         Some('m' | 'M') => (&text[..text.len() - 1], 1e6),
@@ -357,13 +455,11 @@ fn scaled(text: &str) -> Result<u64, String> {
     };
     match digits.parse::<f64>() {
         Ok(v) if v >= 0.0 && v.is_finite() => Ok((v * factor).round() as u64),
-        _ => Err(format!(
-            "`{text}` is not a count (e.g. 1500, 10k, 1.5M, 2G)"
-        )),
+        _ => Err(FilterError::Count(text.to_string())),
     }
 }
 
-fn protocol_number(text: &str) -> Result<u8, String> {
+fn protocol_number(text: &str) -> Result<u8, FilterError> {
     if let Ok(n) = text.parse::<u8>() {
         return Ok(n);
     }
@@ -378,9 +474,7 @@ fn protocol_number(text: &str) -> Result<u8, String> {
                 name == wanted || (wanted == "ipv6-icmp" && name == "icmpv6")
             })
         })
-        .ok_or_else(|| {
-            format!("unknown protocol `{text}` (a name such as tcp, udp, icmp, or a number)")
-        })
+        .ok_or_else(|| FilterError::Protocol(text.to_string()))
 }
 
 #[cfg(test)]
@@ -409,10 +503,44 @@ mod tests {
     }
 
     #[test]
+    fn only_planning_errors_are_blamed_on_the_filter() {
+        let sql = Filter::parse("dstport = 22 AND");
+        let words = Filter::parse("dst port 22");
+        let plan = || DataFusionError::Plan("no field named dstprot".into());
+        let read = || DataFusionError::External(Box::new(std::io::Error::other("disk gone")));
+        let blamed = sql.blame(plan());
+        let DataFusionError::External(inner) = &blamed else {
+            panic!("{blamed:?}")
+        };
+        let not_a_filter = inner.downcast_ref::<NotAFilter>().unwrap();
+        assert_eq!(
+            not_a_filter.to_string(),
+            "`dstport = 22 AND` is neither a filter expression (`dstport` is not a filter word) nor valid SQL"
+        );
+        assert!(crate::is_user_error(&blamed));
+        // A failure while reading is not the filter's; words that planned are not blamed either.
+        assert!(
+            matches!(sql.blame(read()), DataFusionError::External(e) if e.is::<std::io::Error>())
+        );
+        assert!(matches!(
+            sql.blame(DataFusionError::Internal("bug".into())),
+            DataFusionError::Internal(_)
+        ));
+        assert!(matches!(words.blame(plan()), DataFusionError::Plan(_)));
+    }
+
+    #[test]
     fn sql_is_taken_as_sql() {
         let f = Filter::parse("dstport = 22 AND bytes > 1000");
         assert!(matches!(f, Filter::Sql { .. }));
         assert_eq!(f.sql(), "dstport = 22 AND bytes > 1000");
-        assert!(to_sql("src net banana").unwrap_err().contains("banana"));
+        assert_eq!(
+            to_sql("src net banana"),
+            Err(FilterError::Net("banana".to_string()))
+        );
+        assert_eq!(
+            to_sql("action maybe").unwrap_err().to_string(),
+            "action is accept or reject, not `MAYBE`"
+        );
     }
 }

@@ -194,6 +194,22 @@ pub fn aggregate_functions() -> Vec<datafusion::logical_expr::AggregateUDF> {
         .collect()
 }
 
+/// Whether a query failed because of what was asked: it does not plan (an unknown column or function, bad
+/// syntax, a type mismatch). DataFusion's `Plan`, `SQL` and `SchemaError`, wherever they sit in the chain. The
+/// user can fix these; errors met while running (a file that cannot be read, a value out of range) are not these.
+pub fn is_user_error(e: &DataFusionError) -> bool {
+    matches!(
+        e.find_root(),
+        DataFusionError::Plan(_) | DataFusionError::SQL(..) | DataFusionError::SchemaError(..)
+    )
+}
+
+/// Whether a query failed on an invariant of DataFusion or of vpcflow that should always hold: a bug, not the
+/// user's doing (DataFusion's `Internal`, wherever it sits in the chain).
+pub fn is_internal_error(e: &DataFusionError) -> bool {
+    matches!(e.find_root(), DataFusionError::Internal(_))
+}
+
 /// Whether a query ended because its observer asked to stop (`--strict`), not because of a fault.
 pub fn is_stopped(e: &DataFusionError) -> bool {
     match e.find_root() {

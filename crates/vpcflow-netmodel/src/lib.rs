@@ -19,6 +19,7 @@ mod conntrack;
 mod eval;
 mod load;
 mod model;
+mod query;
 
 pub use conntrack::ConnTracker;
 pub use eval::{
@@ -31,3 +32,4 @@ pub use model::{
     RouteDestination, RouteTable, RouteTarget, RouteTargetKind, SecurityGroup, SgRule, Subnet, Vpc,
     VpcModel, rule_ports_apply,
 };
+pub use query::{PathQuery, PathQueryError};

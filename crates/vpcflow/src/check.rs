@@ -2,14 +2,12 @@
 
 use crate::conversations::{LangArg, Output, style};
 use crate::diagnose::load_model;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use std::io::Write;
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vpcflow_explain::text;
-use vpcflow_netmodel::Proto;
-use vpcflow_record::reading::has_ports;
+use vpcflow_netmodel::PathQuery;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -36,54 +34,26 @@ pub struct Args {
     lang: LangArg,
 }
 
-/// `ADDR`, `ADDR:PORT`, `[V6]:PORT` or a bare IPv6 address.
-fn addr_port(text: &str) -> Option<(IpAddr, Option<u16>)> {
-    if let Ok(ip) = text.parse::<IpAddr>() {
-        return Some((ip, None));
-    }
-    if let Some(rest) = text.strip_prefix('[') {
-        let (addr, port) = rest.split_once("]:")?;
-        return Some((addr.parse().ok()?, Some(port.parse().ok()?)));
-    }
-    let (addr, port) = text.rsplit_once(':')?;
-    Some((addr.parse().ok()?, Some(port.parse().ok()?)))
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let style = style(args.lang, Some("UTC"))?;
-    let (client, client_port) = addr_port(&args.from)
-        .with_context(|| format!("--from {}: expected ADDR or ADDR:PORT", args.from))?;
-    let (server_text, proto_text) = args
-        .to
-        .rsplit_once('/')
-        .with_context(|| format!("--to {}: expected ADDR:PORT/PROTO", args.to))?;
-    let protocol = match Proto::parse(proto_text) {
-        Some(Proto::Number(n)) => n,
-        _ => bail!(
-            "--to {}: {proto_text:?} is not a protocol (tcp, udp, icmp, icmpv6 or a number)",
-            args.to
-        ),
-    };
-    let (server, port) = addr_port(server_text)
-        .with_context(|| format!("--to {}: expected ADDR:PORT/PROTO", args.to))?;
-    let port = match (port, protocol) {
-        (Some(p), _) => p,
-        (None, p) if has_ports(p) => bail!(
-            "--to {}: {proto_text} needs a port (ADDR:PORT/{proto_text})",
-            args.to
-        ),
-        (None, _) => 0,
-    };
+    let query = PathQuery::parse(&args.from, &args.to).map_err(|e| {
+        let (option, text) = if e.is_client() {
+            ("--from", &args.from)
+        } else {
+            ("--to", &args.to)
+        };
+        anyhow::anyhow!("{option} {text}: {e}")
+    })?;
     let model = load_model(&args.vpc_config)?;
-    let check = model.check_path(client, client_port, server, protocol, port);
+    let check = query.check(&model);
     let mut out = std::io::stdout().lock();
     match args.output {
         Output::Text => {
-            let assumed = client_port.is_none() && has_ports(protocol);
+            let assumed = query.client_port_assumed();
             write!(
                 out,
                 "{}",
-                text::check(&check, protocol, style.lang, assumed)
+                text::check(&check, query.protocol, style.lang, assumed)
             )?;
         }
         Output::Json => {

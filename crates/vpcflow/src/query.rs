@@ -5,6 +5,7 @@ use crate::inputs::{InputArgs, Outcome};
 use anyhow::{Context, bail};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
+use vpcflow_engine::filter::NotAFilter;
 use vpcflow_engine::{Engine, EngineOptions, ScanEvent};
 use vpcflow_print::{Options as PrintOptions, Printer};
 use vpcflow_source::Input;
@@ -158,17 +159,31 @@ impl Session {
     }
 }
 
-/// A closed stdout comes back wrapped by DataFusion: keep it recognisable so that the run ends quietly.
+/// An engine error as the error it wraps, when it wraps one of vpcflow's (a printing error, a `--where` that is
+/// neither filter words nor SQL): its message is then the error's own, and its causes (a closed stdout's
+/// `io::Error`) stay reachable by type through the chain.
 fn unwrap_external(e: vpcflow_engine::DataFusionError) -> anyhow::Error {
-    let broken = match e.find_root() {
-        vpcflow_engine::DataFusionError::IoError(io) => io.kind() == std::io::ErrorKind::BrokenPipe,
-        vpcflow_engine::DataFusionError::External(inner) => inner
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe),
-        _ => false,
+    let vpcflow_engine::DataFusionError::External(inner) = e else {
+        return anyhow::Error::new(e);
     };
-    if broken || e.to_string().contains("Broken pipe") {
-        return anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+    // anyhow keeps a boxed error's type only for the types named here.
+    match inner.downcast::<NotAFilter>() {
+        Ok(e) => anyhow::Error::new(*e),
+        Err(inner) => match inner.downcast::<vpcflow_print::PrintError>() {
+            Ok(e) => anyhow::Error::new(*e),
+            Err(inner) => match inner.downcast::<std::io::Error>() {
+                Ok(e) => anyhow::Error::new(*e),
+                Err(inner) => anyhow::Error::from_boxed(inner),
+            },
+        },
     }
-    anyhow::Error::new(e)
+}
+
+/// Says which option a [`NotAFilter`] is about.
+pub fn blame_where(e: anyhow::Error) -> anyhow::Error {
+    if e.is::<NotAFilter>() {
+        e.context("--where")
+    } else {
+        e
+    }
 }

@@ -1,14 +1,12 @@
 //! `vpcflow stats`: one summary of everything read: records, traffic, time range, verdicts, gaps, interfaces.
 
 use crate::inputs::{InputArgs, Outcome, Tally};
-use crate::query::Session;
+use crate::query::{Session, blame_where};
 use anyhow::Context;
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::Int64Type;
 use std::io::Write;
 use std::process::ExitCode;
 use vpcflow_engine::filter::Filter;
-use vpcflow_engine::reports;
+use vpcflow_engine::reports::Stats;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -23,38 +21,48 @@ pub struct Args {
     #[arg(long, default_value = "UTC")]
     tz: String,
 
-    /// Print one JSON object instead of text.
-    #[arg(long)]
+    /// `text` for people; `json` for one JSON object (times as Unix seconds).
+    #[arg(long, short, value_enum, default_value_t = Output::Text)]
+    output: Output,
+
+    /// The same as `--output json` (kept for scripts written before `--output`).
+    #[arg(long, hide = true)]
     json: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Output {
+    Text,
+    Json,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let tz = jiff::tz::TimeZone::get(&args.tz)
         .with_context(|| format!("--tz {}: unknown time zone", args.tz))?;
     let filter = args.filter.as_deref().map(Filter::parse);
-    let sql = reports::stats(filter.as_ref().map(Filter::sql));
     let Some(session) = Session::open(&args.input)? else {
         return Ok(Outcome::new(Tally::default(), ExitCode::from(2), true).finish());
     };
-    let result = session.run(|engine| engine.collect(&sql));
-    let result = match (result, &filter) {
-        (Err(e), Some(Filter::Sql { sql, words_error })) => Err(e).with_context(|| {
-            format!("--where `{sql}` is neither a filter expression ({words_error}) nor valid SQL")
-        }),
-        (r, _) => r,
-    };
-    let Some((_, batches)) = result? else {
+    let Some(stats) = session
+        .run(|engine| engine.stats(filter.as_ref()))
+        .map_err(blame_where)?
+    else {
         return Ok(session.finish());
     };
-    let batch = batches
-        .first()
-        .context("the totals query returned no row")?;
-    let get = |name: &str| -> Option<i64> {
-        let column = batch.column_by_name(name)?;
-        let ints = column.as_primitive_opt::<Int64Type>()?;
-        (!ints.is_null(0)).then(|| ints.value(0))
-    };
-    let n = |name: &str| get(name).unwrap_or(0);
+    let mut out = std::io::stdout().lock();
+    if args.json || args.output == Output::Json {
+        serde_json::to_writer(&mut out, &stats)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", text(&stats, &tz))?;
+    }
+    out.flush()?;
+    drop(out);
+    Ok(session.finish())
+}
+
+/// The totals as aligned lines, times in `tz`.
+fn text(s: &Stats, tz: &jiff::tz::TimeZone) -> String {
     let time = |secs: Option<i64>| -> String {
         secs.and_then(|s| jiff::Timestamp::from_second(s).ok())
             .map(|t| {
@@ -64,56 +72,36 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             })
             .unwrap_or_else(|| "-".to_string())
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        let value = serde_json::json!({
-            "records": n("records"),
-            "flows": n("flows"),
-            "packets": n("packets"),
-            "bytes": n("bytes"),
-            "first_start": get("first_start"),
-            "last_end": get("last_end"),
-            "accept": {"flows": n("accept_flows"), "bytes": n("accept_bytes")},
-            "reject": {"flows": n("reject_flows"), "bytes": n("reject_bytes")},
-            "nodata": n("nodata"),
-            "skipdata": n("skipdata"),
-            "interfaces": n("interfaces"),
-        });
-        writeln!(out, "{value}")?;
-    } else {
-        let pct = |part: i64, whole: i64| {
-            if whole == 0 {
-                String::new()
-            } else {
-                format!(" ({:.1}%)", 100.0 * part as f64 / whole as f64)
-            }
-        };
-        let flows = n("flows");
-        writeln!(out, "records     {}", n("records"))?;
-        writeln!(out, "flows       {flows}")?;
-        writeln!(out, "packets     {}", n("packets"))?;
-        writeln!(out, "bytes       {}", n("bytes"))?;
-        writeln!(out, "first start {}", time(get("first_start")))?;
-        writeln!(out, "last end    {}", time(get("last_end")))?;
-        writeln!(
-            out,
+    let pct = |part: i64| {
+        if s.flows == 0 {
+            String::new()
+        } else {
+            format!(" ({:.1}%)", 100.0 * part as f64 / s.flows as f64)
+        }
+    };
+    [
+        format!("records     {}", s.records),
+        format!("flows       {}", s.flows),
+        format!("packets     {}", s.packets),
+        format!("bytes       {}", s.bytes),
+        format!("first start {}", time(s.first_start)),
+        format!("last end    {}", time(s.last_end)),
+        format!(
             "ACCEPT      {} flows{}, {} bytes",
-            n("accept_flows"),
-            pct(n("accept_flows"), flows),
-            n("accept_bytes")
-        )?;
-        writeln!(
-            out,
+            s.accept.flows,
+            pct(s.accept.flows),
+            s.accept.bytes
+        ),
+        format!(
             "REJECT      {} flows{}, {} bytes",
-            n("reject_flows"),
-            pct(n("reject_flows"), flows),
-            n("reject_bytes")
-        )?;
-        writeln!(out, "NODATA      {}", n("nodata"))?;
-        writeln!(out, "SKIPDATA    {}", n("skipdata"))?;
-        writeln!(out, "interfaces  {}", n("interfaces"))?;
-    }
-    out.flush()?;
-    drop(out);
-    Ok(session.finish())
+            s.reject.flows,
+            pct(s.reject.flows),
+            s.reject.bytes
+        ),
+        format!("NODATA      {}", s.nodata),
+        format!("SKIPDATA    {}", s.skipdata),
+        format!("interfaces  {}", s.interfaces),
+    ]
+    .map(|line| line + "\n")
+    .concat()
 }

@@ -2,6 +2,7 @@
 
 use crate::inputs::InputArgs;
 use crate::query::Output;
+use anyhow::Context;
 use std::process::ExitCode;
 use vpcflow_engine::filter::Filter;
 use vpcflow_engine::reports;
@@ -29,8 +30,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let bin = reports::parse_duration(&args.bin).map_err(|e| anyhow::anyhow!("--bin: {e}"))?;
+    let bin = reports::parse_duration(&args.bin).context("--bin")?;
     let filter = args.filter.as_deref().map(Filter::parse);
-    let sql = reports::timeline(bin, &args.tz, filter.as_ref().map(Filter::sql));
-    crate::top::run_report(&args.input, &sql, filter.as_ref(), args.output)
+    crate::top::print_report(&args.input, args.output, |engine, on_batch| {
+        engine.timeline(bin, &args.tz, filter.as_ref(), on_batch)
+    })
 }

@@ -1,12 +1,14 @@
 //! `vpcflow top`: the top talkers, ports, interfaces… by flows, packets or bytes, in the spirit of nfdump `-s`.
 
 use crate::inputs::{InputArgs, Outcome, Tally};
-use crate::query::{Output, Session, external};
-use anyhow::Context;
+use crate::query::{Output, Session, blame_where, external};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
 use std::io::BufWriter;
 use std::process::ExitCode;
 use vpcflow_engine::filter::Filter;
-use vpcflow_engine::reports::{self, By};
+use vpcflow_engine::reports::{self, By, Top};
+use vpcflow_engine::{DataFusionError, Engine};
 use vpcflow_print::{Options as PrintOptions, Printer};
 
 #[derive(clap::Args, Debug)]
@@ -51,8 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(reports::key)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
+        .collect::<Result<Vec<_>, _>>()?;
     if keys.is_empty() {
         anyhow::bail!("name at least one field to rank (e.g. srcaddr or srcaddr,dstport)");
     }
@@ -61,31 +62,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ByArg::Packets => By::Packets,
         ByArg::Bytes => By::Bytes,
     };
+    let top = Top {
+        keys,
+        by,
+        n: args.n,
+    };
     let filter = args.filter.as_deref().map(Filter::parse);
-    let sql = reports::top(&keys, by, args.n, filter.as_ref().map(Filter::sql));
-    run_report(&args.input, &sql, filter.as_ref(), args.output)
+    print_report(&args.input, args.output, |engine, on_batch| {
+        engine.top(&top, filter.as_ref(), on_batch)
+    })
 }
 
-/// Runs a canned report's SQL and prints the result; a bad `--where` is explained in both of its languages.
-pub fn run_report(
+/// Runs a report over the inputs and prints its rows as they come.
+pub fn print_report(
     input: &InputArgs,
-    sql: &str,
-    filter: Option<&Filter>,
     output: Output,
+    report: impl FnOnce(
+        &Engine,
+        &mut dyn FnMut(&RecordBatch) -> Result<(), DataFusionError>,
+    ) -> Result<SchemaRef, DataFusionError>,
 ) -> anyhow::Result<ExitCode> {
     let Some(session) = Session::open(input)? else {
         return Ok(Outcome::new(Tally::default(), ExitCode::from(2), true).finish());
     };
     let out = BufWriter::with_capacity(1 << 16, std::io::stdout());
     let mut printer = Printer::new(output.into(), out, PrintOptions::default());
-    let result = session.run(|engine| engine.query(sql, |b| printer.write(b).map_err(external)));
-    let result = match (result, filter) {
-        (Err(e), Some(Filter::Sql { sql, words_error })) => Err(e).with_context(|| {
-            format!("--where `{sql}` is neither a filter expression ({words_error}) nor valid SQL")
-        }),
-        (r, _) => r,
-    };
-    if let Some(schema) = result? {
+    let result = session
+        .run(|engine| report(engine, &mut |b| printer.write(b).map_err(external)))
+        .map_err(blame_where)?;
+    if let Some(schema) = result {
         printer.finish(Some(&schema))?;
     }
     Ok(session.finish())

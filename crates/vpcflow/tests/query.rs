@@ -169,6 +169,37 @@ fn top_stats_timeline_with_filter_words() {
     assert!(err.contains("neither a filter expression"), "{err}");
 }
 
+/// `stats` as data: one JSON object with `--output json` (and the older `--json`), times as Unix seconds.
+#[test]
+fn stats_as_json() {
+    let expected = "{\"records\":5,\"flows\":3,\"packets\":94,\"bytes\":17353,\"first_start\":1418530010,\
+                    \"last_end\":1477913820,\"accept\":{\"flows\":2,\"bytes\":13104},\"reject\":{\"flows\":1,\
+                    \"bytes\":4249},\"nodata\":1,\"skipdata\":1,\"interfaces\":2}\n";
+    for flag in [&["-o", "json"][..], &["--json"][..]] {
+        let (out, err, code) = run(vpcflow().arg("stats").args(flag).arg(FIXTURE));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out, expected);
+    }
+}
+
+/// A `--where` that is neither words nor SQL is blamed as such; one that plans is not blamed for what fails later.
+#[test]
+fn where_is_blamed_only_for_what_does_not_plan() {
+    let (_, err, code) = run(vpcflow().args(["stats", "--where", "dstprot = 22", FIXTURE]));
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("vpcflow: --where: `dstprot = 22` is neither a filter expression (`dstprot` is not a filter word) nor valid SQL: "),
+        "{err}"
+    );
+    let (_, err, code) = run(vpcflow().args([
+        "query",
+        "SELECT from_unixtime(start * 1000000000000) FROM flows",
+        FIXTURE,
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("--where"), "{err}");
+}
+
 /// The Parquet copy holds every record unchanged: same counts, same per-column digests, same rows.
 #[test]
 fn convert_to_parquet_loses_and_changes_nothing() {
