@@ -2,32 +2,7 @@
 //! never panic, and every item must be accounted for in the final summary.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use vpcflow_source::{Input, Item, ReadOptions, read_input};
+#[path = "../checks/read_input.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let input = Input::Memory {
-        name: "fuzz".into(),
-        data: bytes::Bytes::copy_from_slice(data),
-    };
-    let opts = ReadOptions {
-        batch_size: 7,
-        text_views: data.len() % 2 == 0,
-        ..ReadOptions::default()
-    };
-    let (mut rows, mut done) = (0u64, 0);
-    read_input(&input, &opts, &mut |item| {
-        match item {
-            Item::Batch(b) => rows += b.data.num_rows() as u64,
-            Item::Done(s) => {
-                done += 1;
-                if !s.failed {
-                    assert_eq!(s.records, rows);
-                }
-            }
-            Item::Problem(_) => {}
-        }
-        true
-    });
-    assert_eq!(done, 1);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

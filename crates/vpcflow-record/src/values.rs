@@ -241,7 +241,8 @@ fn parse_ipv4(token: &[u8]) -> Option<Ipv4Addr> {
     while n < 4 {
         let mut value: u32 = 0;
         let begin = i;
-        while i < token.len() && token[i].is_ascii_digit() {
+        // At most four digits are read: a fourth already makes the octet wrong, and more would overflow.
+        while i < token.len() && token[i].is_ascii_digit() && i - begin < 4 {
             value = value * 10 + (token[i] - b'0') as u32;
             i += 1;
         }
@@ -594,6 +595,9 @@ mod tests {
             "1.2.3.-4",
             "",
             "1234.1.1.1",
+            // Found by the fuzz test: a run of digits longer than a u32 holds.
+            "99999999999.1.1",
+            "1.9999999999.1",
         ] {
             assert_eq!(
                 parse_ipv4(text.as_bytes()),
