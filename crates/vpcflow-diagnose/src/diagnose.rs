@@ -401,6 +401,70 @@ pub fn diagnose_connection(
     })
 }
 
+/// One leg's records, by direction and by whether they were rejected.
+struct LegRecords {
+    req_rej: Vec<usize>,
+    req_ok: Vec<usize>,
+    rep_rej: Vec<usize>,
+    rep_ok: Vec<usize>,
+}
+
+impl LegRecords {
+    fn of(leg: &Leg, flows: &[Flow]) -> LegRecords {
+        let (req_rej, req_ok) = leg.request.iter().partition(|&&i| flows[i].rejected());
+        let (rep_rej, rep_ok) = leg.reply.iter().partition(|&&i| flows[i].rejected());
+        LegRecords {
+            req_rej,
+            req_ok,
+            rep_rej,
+            rep_ok,
+        }
+    }
+}
+
+/// What the findings about one leg are read against: the connection, the leg, the records and the interface's
+/// other traffic.
+struct LegContext<'a> {
+    ci: usize,
+    c: &'a Connection,
+    leg: &'a Leg,
+    flows: &'a [Flow],
+    timeline: &'a Timeline,
+}
+
+impl LegContext<'_> {
+    fn finding(
+        &self,
+        cause: Cause,
+        way: Option<Direction>,
+        confidence: Confidence,
+        evidence: Vec<usize>,
+        reasons: Vec<Reason>,
+    ) -> Finding {
+        Finding {
+            cause,
+            way,
+            interface: self.leg.interface.clone(),
+            confidence,
+            evidence,
+            reasons,
+        }
+    }
+
+    /// A possible closed connection, when every record in `idx` is a TCP close.
+    fn closed(&self, idx: &[usize]) -> Option<Finding> {
+        closing(self.flows, idx).then(|| {
+            self.finding(
+                Cause::ClosedConnection,
+                None,
+                Confidence::Possible,
+                idx.to_vec(),
+                vec![Reason::ClosingFlags],
+            )
+        })
+    }
+}
+
 fn leg_findings(
     ci: usize,
     c: &Connection,
@@ -409,250 +473,184 @@ fn leg_findings(
     timeline: &Timeline,
     needed: &mut Vec<Needed>,
 ) -> Vec<Finding> {
-    let req_rej: Vec<usize> = leg
-        .request
-        .iter()
-        .copied()
-        .filter(|&i| flows[i].rejected())
-        .collect();
-    let rep_rej: Vec<usize> = leg
-        .reply
-        .iter()
-        .copied()
-        .filter(|&i| flows[i].rejected())
-        .collect();
-    let req_ok: Vec<usize> = leg
-        .request
-        .iter()
-        .copied()
-        .filter(|&i| !flows[i].rejected())
-        .collect();
-    let rep_ok: Vec<usize> = leg
-        .reply
-        .iter()
-        .copied()
-        .filter(|&i| !flows[i].rejected())
-        .collect();
-    let iface = leg.interface.clone();
-    let finding = |cause, way, confidence, evidence: Vec<usize>, reasons| Finding {
-        cause,
-        way,
-        interface: iface.clone(),
-        confidence,
-        evidence,
-        reasons,
+    let cx = LegContext {
+        ci,
+        c,
+        leg,
+        flows,
+        timeline,
     };
-    let mut out = Vec::new();
-    // Block Public Access and Encryption Controls name themselves.
-    for &i in req_rej.iter().chain(&rep_rej) {
-        let cause = match flows[i].reject_reason.as_deref() {
-            Some("BPA") => Cause::BlockPublicAccess,
-            Some("EC") => Cause::EncryptionControls,
-            _ => continue,
-        };
-        out.push(finding(
-            cause,
-            None,
-            Confidence::Certain,
-            vec![i],
-            vec![Reason::RejectReason {
-                value: flows[i].reject_reason.clone().unwrap_or_default(),
-            }],
-        ));
-        return out;
+    let r = LegRecords::of(leg, flows);
+    if let Some(f) = named_by_reject_reason(&cx, &r) {
+        return vec![f];
     }
-    if !rep_rej.is_empty() && req_rej.is_empty() {
-        let mut evidence = req_ok.clone();
-        evidence.extend(&rep_rej);
-        let (confidence, reason) = if req_ok.is_empty() {
-            (Confidence::Likely, Reason::RejectedIsReply)
-        } else {
-            (Confidence::Certain, Reason::OtherDirectionAccepted)
-        };
-        out.push(finding(
-            Cause::NetworkAcl,
-            leg.request_way.map(Direction::reverse),
-            confidence,
-            evidence.clone(),
-            vec![reason],
-        ));
-        if closing(flows, &rep_rej) {
-            out.push(finding(
-                Cause::ClosedConnection,
-                None,
-                Confidence::Possible,
-                rep_rej.clone(),
-                vec![Reason::ClosingFlags],
-            ));
-        }
-        needed.push(Needed::NetworkAcl);
-        return out;
+    if !r.rep_rej.is_empty() && r.req_rej.is_empty() {
+        return reply_rejected(&cx, &r, needed);
     }
-    if !req_rej.is_empty() {
-        let mut evidence = req_rej.clone();
-        evidence.extend(&rep_ok);
-        if !rep_ok.is_empty() {
-            // The reply got out while requests were rejected: the same reasoning, the other way round.
-            out.push(finding(
-                Cause::NetworkAcl,
-                leg.request_way,
-                Confidence::Certain,
-                evidence,
-                vec![Reason::OtherDirectionAccepted],
-            ));
-            needed.push(Needed::NetworkAcl);
-            return out;
-        }
-        if closing(flows, &req_rej) {
-            out.push(finding(
-                Cause::ClosedConnection,
-                None,
-                Confidence::Possible,
-                req_rej.clone(),
-                vec![Reason::ClosingFlags],
-            ));
-        }
-        let way = leg.request_way;
-        if way == Some(Direction::Egress) {
-            out.insert(
-                0,
-                finding(
-                    Cause::SecurityGroupOrNetworkAcl,
-                    way,
-                    Confidence::Likely,
-                    evidence,
-                    vec![Reason::NoReplySeen],
-                ),
-            );
-            needed.extend([Needed::SecurityGroups, Needed::NetworkAcl]);
-            return out;
-        }
-        // An inbound request rejected with no reply: look at the interface's other traffic at the time.
-        let w = window(c);
-        let acl_replies = timeline.replies_rejected(&iface, ci, w);
-        let outbound_works = timeline.answered(&iface, ci, w);
-        let earlier = |same_service: bool| {
-            let service = same_service.then_some((c.protocol, &c.server));
-            timeline.allowed_before(&iface, c.start, service)
-        };
-        let sent_between = |from: i64, to: i64| timeline.sent_between(&iface, from, to);
-        let last_sent = timeline.last_sent(&iface, c.start);
-        let silent = !sent_between(c.start - QUIET, c.end);
-        let before = earlier(true).or(earlier(false)).filter(|_| silent);
-        let before_same = earlier(true);
-        if let Some(j) = acl_replies {
-            out.insert(
-                0,
-                finding(
-                    Cause::NetworkAcl,
-                    way,
-                    Confidence::Likely,
-                    evidence.clone(),
-                    vec![Reason::AclRejectsInboundReplies { connection: j }],
-                ),
-            );
-            out.push(finding(
-                Cause::SecurityGroup,
-                way,
-                Confidence::Possible,
-                evidence,
-                vec![Reason::NoReplySeen],
-            ));
-            needed.extend([Needed::NetworkAcl, Needed::SecurityGroups]);
-        } else if let Some((end, j)) = before {
-            out.insert(
-                0,
-                finding(
-                    Cause::Routing,
-                    None,
-                    Confidence::Likely,
-                    evidence.clone(),
-                    vec![
-                        Reason::AllowedBefore {
-                            connection: j.clone(),
-                        },
-                        Reason::SilentSince {
-                            since: last_sent.unwrap_or(end),
-                        },
-                    ],
-                ),
-            );
-            out.push(finding(
-                Cause::SecurityGroupOrNetworkAcl,
-                way,
-                Confidence::Possible,
-                evidence,
-                vec![Reason::AllowedBefore { connection: j }],
-            ));
-            needed.extend([Needed::Routes, Needed::SecurityGroups, Needed::NetworkAcl]);
-        } else if let Some((_, j)) = before_same {
-            out.insert(
-                0,
-                finding(
-                    Cause::SecurityGroupOrNetworkAcl,
-                    way,
-                    Confidence::Likely,
-                    evidence.clone(),
-                    vec![Reason::AllowedBefore { connection: j }],
-                ),
-            );
-            needed.extend([Needed::SecurityGroups, Needed::NetworkAcl]);
-            if let Some(since) = last_sent.filter(|_| !sent_between(c.start, c.end + QUIET)) {
-                out.push(finding(
-                    Cause::Routing,
-                    None,
-                    Confidence::Possible,
-                    evidence,
-                    vec![Reason::SilentSince { since }],
-                ));
-                needed.push(Needed::Routes);
-            }
-        } else {
-            let mut reasons = vec![Reason::NoReplySeen];
-            if let Some(j) = outbound_works.clone() {
-                reasons.push(Reason::OutboundWorks { connection: j });
-            }
-            out.insert(
-                0,
-                finding(
-                    Cause::SecurityGroupOrNetworkAcl,
-                    way,
-                    Confidence::Likely,
-                    evidence.clone(),
-                    reasons,
-                ),
-            );
-            needed.extend([Needed::SecurityGroups, Needed::NetworkAcl]);
-            if outbound_works.is_none()
-                && !sent_between(c.start, c.end + QUIET)
-                && is_public(&c.client.addr)
-            {
-                out.push(finding(
-                    Cause::Routing,
-                    None,
-                    Confidence::Possible,
-                    evidence,
-                    vec![match last_sent {
-                        Some(since) => Reason::SilentSince { since },
-                        None => Reason::NothingSent,
-                    }],
-                ));
-                needed.push(Needed::Routes);
-            }
-        }
-        return out;
+    if !r.req_rej.is_empty() {
+        return request_rejected(&cx, &r, needed);
     }
-    if c.verdict == Verdict::OneWay && !req_ok.is_empty() {
-        out.push(finding(
+    if c.verdict == Verdict::OneWay && !r.req_ok.is_empty() {
+        needed.push(Needed::Routes);
+        return vec![cx.finding(
             Cause::NoReply,
             leg.request_way,
             Confidence::Possible,
-            req_ok,
+            r.req_ok,
             vec![Reason::NoReplySeen],
-        ));
-        needed.push(Needed::Routes);
+        )];
     }
+    Vec::new()
+}
+
+/// Block Public Access and Encryption Controls name themselves (reject-reason).
+fn named_by_reject_reason(cx: &LegContext, r: &LegRecords) -> Option<Finding> {
+    r.req_rej.iter().chain(&r.rep_rej).find_map(|&i| {
+        let value = cx.flows[i].reject_reason.as_deref()?;
+        let cause = match value {
+            "BPA" => Cause::BlockPublicAccess,
+            "EC" => Cause::EncryptionControls,
+            _ => return None,
+        };
+        let reasons = vec![Reason::RejectReason {
+            value: value.to_string(),
+        }];
+        Some(cx.finding(cause, None, Confidence::Certain, vec![i], reasons))
+    })
+}
+
+/// Only replies were rejected: the stateless network ACL (certain when the request was seen accepted).
+fn reply_rejected(cx: &LegContext, r: &LegRecords, needed: &mut Vec<Needed>) -> Vec<Finding> {
+    let mut evidence = r.req_ok.clone();
+    evidence.extend(&r.rep_rej);
+    let (confidence, reason) = if r.req_ok.is_empty() {
+        (Confidence::Likely, Reason::RejectedIsReply)
+    } else {
+        (Confidence::Certain, Reason::OtherDirectionAccepted)
+    };
+    let way = cx.leg.request_way.map(Direction::reverse);
+    let mut out = vec![cx.finding(Cause::NetworkAcl, way, confidence, evidence, vec![reason])];
+    out.extend(cx.closed(&r.rep_rej));
+    needed.push(Needed::NetworkAcl);
     out
+}
+
+/// Requests were rejected.
+fn request_rejected(cx: &LegContext, r: &LegRecords, needed: &mut Vec<Needed>) -> Vec<Finding> {
+    let way = cx.leg.request_way;
+    let mut evidence = r.req_rej.clone();
+    evidence.extend(&r.rep_ok);
+    if !r.rep_ok.is_empty() {
+        // The reply got out while requests were rejected: the same reasoning, the other way round.
+        needed.push(Needed::NetworkAcl);
+        let reasons = vec![Reason::OtherDirectionAccepted];
+        return vec![cx.finding(
+            Cause::NetworkAcl,
+            way,
+            Confidence::Certain,
+            evidence,
+            reasons,
+        )];
+    }
+    let closed = cx.closed(&r.req_rej);
+    let (first, second) = if way == Some(Direction::Egress) {
+        needed.extend([Needed::SecurityGroups, Needed::NetworkAcl]);
+        let reasons = vec![Reason::NoReplySeen];
+        let first = cx.finding(
+            Cause::SecurityGroupOrNetworkAcl,
+            way,
+            Confidence::Likely,
+            evidence,
+            reasons,
+        );
+        (first, None)
+    } else {
+        inbound_unanswered(cx, evidence, needed)
+    };
+    let mut out = vec![first];
+    out.extend(closed);
+    out.extend(second);
+    out
+}
+
+/// An inbound request rejected with no reply: what the interface's other traffic at the time says, as the
+/// likely finding and a possible second one.
+fn inbound_unanswered(
+    cx: &LegContext,
+    evidence: Vec<usize>,
+    needed: &mut Vec<Needed>,
+) -> (Finding, Option<Finding>) {
+    let (c, t, iface) = (cx.c, cx.timeline, cx.leg.interface.as_str());
+    let way = cx.leg.request_way;
+    let w = window(c);
+    let earlier = |same_service: bool| {
+        let service = same_service.then_some((c.protocol, &c.server));
+        t.allowed_before(iface, c.start, service)
+    };
+    let sent_between = |from: i64, to: i64| t.sent_between(iface, from, to);
+    let last_sent = t.last_sent(iface, c.start);
+    let silent = !sent_between(c.start - QUIET, c.end);
+    let likely =
+        |cause, reasons| cx.finding(cause, way, Confidence::Likely, evidence.clone(), reasons);
+    let possible = |cause, way, reasons| {
+        cx.finding(cause, way, Confidence::Possible, evidence.clone(), reasons)
+    };
+    if let Some(j) = t.replies_rejected(iface, cx.ci, w) {
+        needed.extend([Needed::NetworkAcl, Needed::SecurityGroups]);
+        let reasons = vec![Reason::AclRejectsInboundReplies { connection: j }];
+        let first = likely(Cause::NetworkAcl, reasons);
+        let second = possible(Cause::SecurityGroup, way, vec![Reason::NoReplySeen]);
+        return (first, Some(second));
+    }
+    if let Some((end, j)) = earlier(true).or(earlier(false)).filter(|_| silent) {
+        needed.extend([Needed::Routes, Needed::SecurityGroups, Needed::NetworkAcl]);
+        let since = last_sent.unwrap_or(end);
+        let reasons = vec![
+            Reason::AllowedBefore {
+                connection: j.clone(),
+            },
+            Reason::SilentSince { since },
+        ];
+        let first = cx.finding(
+            Cause::Routing,
+            None,
+            Confidence::Likely,
+            evidence.clone(),
+            reasons,
+        );
+        let reasons = vec![Reason::AllowedBefore { connection: j }];
+        let second = possible(Cause::SecurityGroupOrNetworkAcl, way, reasons);
+        return (first, Some(second));
+    }
+    if let Some((_, j)) = earlier(true) {
+        needed.extend([Needed::SecurityGroups, Needed::NetworkAcl]);
+        let reasons = vec![Reason::AllowedBefore { connection: j }];
+        let first = likely(Cause::SecurityGroupOrNetworkAcl, reasons);
+        let quiet_after = !sent_between(c.start, c.end + QUIET);
+        let second = last_sent.filter(|_| quiet_after).map(|since| {
+            needed.push(Needed::Routes);
+            possible(Cause::Routing, None, vec![Reason::SilentSince { since }])
+        });
+        return (first, second);
+    }
+    let outbound_works = t.answered(iface, cx.ci, w);
+    let mut reasons = vec![Reason::NoReplySeen];
+    needed.extend([Needed::SecurityGroups, Needed::NetworkAcl]);
+    let second = (outbound_works.is_none()
+        && !sent_between(c.start, c.end + QUIET)
+        && is_public(&c.client.addr))
+    .then(|| {
+        needed.push(Needed::Routes);
+        let reason = match last_sent {
+            Some(since) => Reason::SilentSince { since },
+            None => Reason::NothingSent,
+        };
+        possible(Cause::Routing, None, vec![reason])
+    });
+    if let Some(j) = outbound_works {
+        reasons.push(Reason::OutboundWorks { connection: j });
+    }
+    (likely(Cause::SecurityGroupOrNetworkAcl, reasons), second)
 }
 
 fn closing(flows: &[Flow], idx: &[usize]) -> bool {
