@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use vpcflow_netmodel::VpcModel;
+use vpcflow_record::FileError;
 
 use crate::packet::PacketInfo;
 
@@ -98,22 +99,9 @@ pub struct InterfaceMapFile {
 /// Why an interface map could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
-    /// The file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file is not a valid map.
-    #[error("{path}: {message}")]
-    Parse {
-        /// The file.
-        path: String,
-        /// What is wrong, with its line when known.
-        message: String,
-    },
+    /// The file could not be read, or is not a valid map.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// Two interfaces claim one address.
     #[error("address {addr} belongs to both {first} and {second}")]
     Duplicate {
@@ -238,15 +226,9 @@ impl InterfaceMap {
     /// Reads an interface map file (YAML or JSON).
     pub fn from_file(path: &Path) -> Result<InterfaceMap, MapError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| MapError::Io {
-            path: name.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| FileError::io(name.as_str(), e))?;
         let file: InterfaceMapFile =
-            serde_norway::from_str(&text).map_err(|e| MapError::Parse {
-                path: name.clone(),
-                message: e.to_string(),
-            })?;
+            serde_norway::from_str(&text).map_err(|e| crate::yaml_error(&name, e))?;
         let interfaces = file
             .interfaces
             .into_iter()

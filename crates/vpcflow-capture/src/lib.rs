@@ -26,6 +26,18 @@ pub use packet::{NotIp, PacketInfo, decode};
 pub use pcap::{CaptureError, PcapNgWriter, PcapSource, PcapWriter};
 pub use table::{FlowTable, Observation, Stats, TableConfig, TrafficType};
 pub use verdict::ModelVerdicts;
+pub use vpcflow_record::{FileError, FileErrorKind};
+
+/// A YAML parse error as a [`FileError`] at serde's line and column.
+pub(crate) fn yaml_error(file: &str, e: serde_norway::Error) -> FileError {
+    let at = e.location();
+    FileError::parse(
+        file,
+        at.as_ref().map(|l| l.line() as u64),
+        at.as_ref().map(|l| l.column() as u32),
+        e.to_string(),
+    )
+}
 
 /// Frames that were not IP packets, by reason, for the summary line.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -10,6 +10,7 @@ use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{PcapBlockOwned, PcapError};
 use std::io::{self, Read, Write};
+use vpcflow_record::FileError;
 
 /// Why a capture could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,26 @@ pub enum CaptureError {
     /// Reading failed.
     #[error("reading the capture: {0}")]
     Io(#[from] io::Error),
+}
+
+impl CaptureError {
+    /// This error as an error of the capture file `file`: reading failures stay I/O errors, the rest say what
+    /// is wrong with the content.
+    pub fn in_file(self, file: impl Into<std::sync::Arc<str>>) -> FileError {
+        match self {
+            CaptureError::Io(e) => FileError::io(file, e),
+            other => FileError::parse(file, None, None, other.to_string()),
+        }
+    }
+}
+
+impl<'r> PcapSource<'r> {
+    /// Opens a capture file (buffered), its errors as errors of that file.
+    pub fn open(path: &std::path::Path) -> Result<PcapSource<'r>, FileError> {
+        let name = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|e| FileError::io(name.as_str(), e))?;
+        PcapSource::new(io::BufReader::with_capacity(1 << 20, file)).map_err(|e| e.in_file(name))
+    }
 }
 
 /// One captured frame: a packet, or the reason it is not an IP packet.

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use vpcflow_netmodel::{
     Control, Packet, Peer, PortSpec, Proto, SecurityGroup, SgRule, VpcModel, icmp_echo,
 };
+use vpcflow_record::FileError;
 use vpcflow_record::{Action, Direction, Format};
 
 /// A scenario file.
@@ -126,39 +127,23 @@ pub enum Reply {
 /// Why a scenario could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    /// The file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The YAML is not a scenario.
-    #[error("{path}: {message}")]
-    Parse {
-        /// The file.
-        path: String,
-        /// What is wrong (with line and column).
-        message: String,
-    },
+    /// The file (or the VPC configuration it names) could not be read, or is not a scenario.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// A value in the scenario is wrong.
     #[error("{0}")]
     Invalid(String),
+    /// The VPC configuration it names has a problem (the first one; the words for it are vpcflow-explain's).
+    #[error("VPC configuration: {0}")]
+    Config(vpcflow_netmodel::ConfigProblem),
 }
 
 impl Scenario {
     /// Reads a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            path: name.clone(),
-            source,
-        })?;
-        serde_norway::from_str(&text).map_err(|e| ScenarioError::Parse {
-            path: name,
-            message: e.to_string(),
-        })
+        let text = std::fs::read_to_string(path).map_err(|e| FileError::io(name.as_str(), e))?;
+        Ok(serde_norway::from_str(&text).map_err(|e| crate::yaml_error(&name, e))?)
     }
 }
 
@@ -243,10 +228,7 @@ pub fn load_model(scenario: &Scenario, base: &Path) -> Result<VpcModel, Scenario
     let mut model = match (&scenario.vpc_config, &scenario.vpc) {
         (Some(dir), _) => {
             let path = base.join(dir);
-            VpcModel::load(&path).map_err(|source| ScenarioError::Io {
-                path: path.display().to_string(),
-                source,
-            })?
+            VpcModel::load(&path)?
         }
         (None, Some(docs)) => {
             let texts: Vec<(String, String)> = docs
@@ -262,7 +244,7 @@ pub fn load_model(scenario: &Scenario, base: &Path) -> Result<VpcModel, Scenario
         }
     };
     if let Some(p) = model.problems.first() {
-        return Err(invalid(format!("VPC configuration: {p}")));
+        return Err(ScenarioError::Config(p.clone()));
     }
     // NAT gateways have no security groups: only their subnet's network ACL and routes apply.
     let mut nat_group = SecurityGroup {

@@ -29,7 +29,7 @@ const FILE_NAME: &str = "ip-ranges.json";
 const MAX_DOWNLOAD: u64 = 64 * 1024 * 1024;
 
 /// The owner of an address according to `ip-ranges.json`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Owner {
     /// The published prefix that contains the address.
     pub prefix: ipnet::IpNet,
@@ -227,11 +227,10 @@ impl AwsRanges {
     /// Parses and indexes an `ip-ranges.json` document. Refuses documents without a `createDate`, without any
     /// prefix, or with a prefix that is not a CIDR block, so that an error page or a truncated download is never
     /// mistaken for an empty set of ranges.
-    pub fn from_json(bytes: &[u8]) -> Result<AwsRanges, String> {
-        let raw: RawFile = serde_json::from_slice(bytes)
-            .map_err(|e| format!("not an AWS ip-ranges.json document: {e}"))?;
+    pub fn from_json(bytes: &[u8]) -> Result<AwsRanges, InvalidRanges> {
+        let raw: RawFile = serde_json::from_slice(bytes)?;
         if raw.prefixes.is_empty() && raw.ipv6_prefixes.is_empty() {
-            return Err("the ip-ranges document lists no prefixes".to_string());
+            return Err(InvalidRanges::Empty);
         }
         let mut names = Interner::default();
         let mut v4 = Vec::with_capacity(raw.prefixes.len());
@@ -239,7 +238,7 @@ impl AwsRanges {
             let net: ipnet::Ipv4Net = p
                 .ip_prefix
                 .parse()
-                .map_err(|_| format!("invalid IPv4 prefix {:?} in ip-ranges", p.ip_prefix))?;
+                .map_err(|_| InvalidRanges::Ipv4(p.ip_prefix.clone()))?;
             let net = net.trunc();
             v4.push((
                 u32::from(net.network()),
@@ -253,7 +252,7 @@ impl AwsRanges {
             let net: ipnet::Ipv6Net = p
                 .ipv6_prefix
                 .parse()
-                .map_err(|_| format!("invalid IPv6 prefix {:?} in ip-ranges", p.ipv6_prefix))?;
+                .map_err(|_| InvalidRanges::Ipv6(p.ipv6_prefix.clone()))?;
             let net = net.trunc();
             v6.push((
                 u128::from(net.network()),
@@ -273,11 +272,15 @@ impl AwsRanges {
     }
 
     /// Reads a file in the `ip-ranges.json` format.
-    pub fn load(path: &Path) -> Result<AwsRanges, String> {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let mut ranges =
-            AwsRanges::from_json(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<AwsRanges, RangesError> {
+        let bytes = std::fs::read(path).map_err(|source| RangesError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut ranges = AwsRanges::from_json(&bytes).map_err(|source| RangesError::Invalid {
+            origin: path.display().to_string(),
+            source,
+        })?;
         ranges.origin = path.display().to_string();
         Ok(ranges)
     }
@@ -403,51 +406,122 @@ impl std::fmt::Display for RefreshReport {
     }
 }
 
+/// Why a document is not AWS's `ip-ranges.json`.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidRanges {
+    /// Not JSON of that shape (an error page, a truncated download).
+    #[error("not an AWS ip-ranges.json document: {0}")]
+    Json(#[from] serde_json::Error),
+    /// No prefix at all.
+    #[error("the ip-ranges document lists no prefixes")]
+    Empty,
+    /// An IPv4 prefix that is not a CIDR block.
+    #[error("invalid IPv4 prefix {0:?} in ip-ranges")]
+    Ipv4(String),
+    /// An IPv6 prefix that is not a CIDR block.
+    #[error("invalid IPv6 prefix {0:?} in ip-ranges")]
+    Ipv6(String),
+}
+
+/// Why ranges could not be loaded or refreshed.
+#[derive(Debug, thiserror::Error)]
+pub enum RangesError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file or download is not an ip-ranges document.
+    #[error("{origin}: {source}")]
+    Invalid {
+        /// The file or URL.
+        origin: String,
+        /// What is wrong with it.
+        source: InvalidRanges,
+    },
+    /// The download failed (no connection, an HTTP error status, too large).
+    #[cfg(feature = "update")]
+    #[error("download of {url} failed: {source}")]
+    Download {
+        /// The URL.
+        url: String,
+        /// Why.
+        source: Box<ureq::Error>,
+    },
+    /// The copy could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Nowhere to keep a copy.
+    #[error("no data directory: set VPCFLOW_DATA_DIR, XDG_DATA_HOME or HOME")]
+    NoDataDirectory,
+    /// The destination names a directory, not a file.
+    #[error("{} is not a file path", .0.display())]
+    NotAFilePath(PathBuf),
+}
+
 /// Downloads `url`, checks that it is an ip-ranges document, and replaces `dest` (default: [`user_ranges_path`])
 /// atomically: the data is written to a temporary file beside `dest` and renamed over it, so a reader never sees
 /// half a file and a failed download leaves the old copy in place.
 #[cfg(feature = "update")]
-pub fn refresh(url: &str, dest: Option<&Path>) -> Result<RefreshReport, String> {
+pub fn refresh(url: &str, dest: Option<&Path>) -> Result<RefreshReport, RangesError> {
     let dest = match dest {
         Some(p) => p.to_path_buf(),
-        None => user_ranges_path()
-            .ok_or("no data directory: set VPCFLOW_DATA_DIR, XDG_DATA_HOME or HOME")?,
+        None => user_ranges_path().ok_or(RangesError::NoDataDirectory)?,
+    };
+    let download = |source| RangesError::Download {
+        url: url.to_string(),
+        source: Box::new(source),
+    };
+    let invalid = |source| RangesError::Invalid {
+        origin: url.to_string(),
+        source,
     };
     let config = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(120)))
         .user_agent(concat!("vpcflow/", env!("CARGO_PKG_VERSION")))
         .build();
     let agent = ureq::Agent::new_with_config(config);
-    let mut response = agent
-        .get(url)
-        .call()
-        .map_err(|e| format!("download of {url} failed: {e}"))?;
+    let mut response = agent.get(url).call().map_err(download)?;
     let bytes = response
         .body_mut()
         .with_config()
         .limit(MAX_DOWNLOAD)
         .read_to_vec()
-        .map_err(|e| format!("download of {url} failed: {e}"))?;
+        .map_err(download)?;
     let raw: RawFile = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{url} is not an AWS ip-ranges.json document: {e}"))?;
+        .map_err(InvalidRanges::from)
+        .map_err(invalid)?;
     // Full validation (every prefix parses) before anything is written.
-    AwsRanges::from_json(&bytes).map_err(|e| format!("{url}: {e}"))?;
+    AwsRanges::from_json(&bytes).map_err(invalid)?;
 
     let previous_create_date = AwsRanges::load(&dest).ok().map(|r| r.create_date);
     if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|source| RangesError::Write {
+            path: parent.to_path_buf(),
+            source,
+        })?;
     }
     let file_name = dest
         .file_name()
-        .ok_or_else(|| format!("{} is not a file path", dest.display()))?;
+        .ok_or_else(|| RangesError::NotAFilePath(dest.clone()))?;
     let mut tmp_name = file_name.to_os_string();
     tmp_name.push(format!(".tmp-{}", std::process::id()));
     let tmp = dest.with_file_name(tmp_name);
     let write = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, &dest));
     if let Err(e) = write {
         let _ = std::fs::remove_file(&tmp);
-        return Err(format!("cannot write {}: {e}", dest.display()));
+        return Err(RangesError::Write {
+            path: dest,
+            source: e,
+        });
     }
     Ok(RefreshReport {
         path: dest,
@@ -548,9 +622,18 @@ mod tests {
 
     #[test]
     fn refuses_non_documents() {
-        assert!(AwsRanges::from_json(b"<html>503</html>").is_err());
-        assert!(AwsRanges::from_json(br#"{"createDate":"x","prefixes":[]}"#).is_err());
+        assert!(matches!(
+            AwsRanges::from_json(b"<html>503</html>"),
+            Err(InvalidRanges::Json(_))
+        ));
+        assert!(matches!(
+            AwsRanges::from_json(br#"{"createDate":"x","prefixes":[]}"#),
+            Err(InvalidRanges::Empty)
+        ));
         let bad = br#"{"createDate":"x","prefixes":[{"ip_prefix":"10.0.0/8","region":"r","service":"S3"}]}"#;
-        assert!(AwsRanges::from_json(bad).unwrap_err().contains("10.0.0/8"));
+        assert!(matches!(
+            AwsRanges::from_json(bad),
+            Err(InvalidRanges::Ipv4(p)) if p == "10.0.0/8"
+        ));
     }
 }

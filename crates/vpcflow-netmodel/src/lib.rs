@@ -19,6 +19,7 @@ mod conntrack;
 mod eval;
 mod load;
 mod model;
+mod problem;
 mod query;
 
 pub use conntrack::ConnTracker;
@@ -26,10 +27,10 @@ pub use eval::{
     Control, Direction, Fix, Missing, NearMiss, Packet, PathCheck, Step, StepOutcome, Verdict,
     icmp_echo,
 };
-pub use load::ConfigProblem;
 pub use model::{
     AclEntry, Interface, InternetGateway, NetworkAcl, Peer, PortSpec, PrefixList, Proto, Route,
     RouteDestination, RouteTable, RouteTarget, RouteTargetKind, SecurityGroup, SgRule, Subnet, Vpc,
     VpcModel, rule_ports_apply,
 };
+pub use problem::{ConfigIssue, ConfigProblem, Expected, Found, MissingHint};
 pub use query::{PathQuery, PathQueryError};

@@ -7,28 +7,11 @@
 //! and so that one bad rule costs that rule, not the file.
 
 use crate::model::*;
+use crate::problem::{ConfigIssue, ConfigProblem, Expected, Found, MissingHint};
 use ipnet::IpNet;
-use serde::Serialize;
 use serde_json::Value;
-use std::fmt;
 use std::path::Path;
-
-/// Something in the configuration that could not be read, and where.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ConfigProblem {
-    /// The file, as given.
-    pub file: String,
-    /// The JSON path (`$.NetworkAcls[0].Entries[2].RuleNumber`); `$` for the whole document.
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.file, self.path, self.message)
-    }
-}
+use vpcflow_record::{FileError, Location};
 
 /// The top-level keys this loader knows, for the message about a file it does not recognise.
 const KNOWN_KEYS: &[&str] = &[
@@ -49,39 +32,34 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn problem(&mut self, path: &str, message: impl Into<String>) {
+    fn problem(&mut self, path: &str, issue: ConfigIssue) {
         self.problems.push(ConfigProblem {
-            file: self.file.to_string(),
-            path: path.to_string(),
-            message: message.into(),
+            location: Location::file(self.file).json(path),
+            issue,
         });
     }
-}
 
-fn describe(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => format!("{s:?}"),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
+    fn wrong_type(&mut self, path: &str, expected: Expected, found: &Value) {
+        let found = Found::of(found);
+        self.problem(path, ConfigIssue::WrongType { expected, found });
+    }
+
+    fn missing(&mut self, path: &str, keys: &[&'static str], hint: Option<MissingHint>) {
+        let keys = keys.to_vec();
+        self.problem(path, ConfigIssue::Missing { keys, hint });
     }
 }
 
 /// A required string; reports and returns `None` when missing or not a string.
-fn req_str(ctx: &mut Ctx, obj: &Value, path: &str, key: &str) -> Option<String> {
+fn req_str(ctx: &mut Ctx, obj: &Value, path: &str, key: &'static str) -> Option<String> {
     match obj.get(key) {
         Some(Value::String(s)) => Some(s.clone()),
         Some(other) => {
-            ctx.problem(
-                &format!("{path}.{key}"),
-                format!("expected a string, found {}", describe(other)),
-            );
+            ctx.wrong_type(&format!("{path}.{key}"), Expected::String, other);
             None
         }
         None => {
-            ctx.problem(path, format!("missing {key}"));
+            ctx.missing(path, &[key], None);
             None
         }
     }
@@ -93,10 +71,7 @@ fn opt_str(ctx: &mut Ctx, obj: &Value, path: &str, key: &str) -> Option<String> 
         Some(Value::String(s)) => Some(s.clone()),
         None | Some(Value::Null) => None,
         Some(other) => {
-            ctx.problem(
-                &format!("{path}.{key}"),
-                format!("expected a string, found {}", describe(other)),
-            );
+            ctx.wrong_type(&format!("{path}.{key}"), Expected::String, other);
             None
         }
     }
@@ -108,10 +83,7 @@ fn opt_int(ctx: &mut Ctx, obj: &Value, path: &str, key: &str) -> Result<Option<i
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
         Some(other) => {
-            ctx.problem(
-                &format!("{path}.{key}"),
-                format!("expected a whole number, found {}", describe(other)),
-            );
+            ctx.wrong_type(&format!("{path}.{key}"), Expected::WholeNumber, other);
             Err(())
         }
     }
@@ -122,10 +94,7 @@ fn opt_bool(ctx: &mut Ctx, obj: &Value, path: &str, key: &str) -> Option<bool> {
         Some(Value::Bool(b)) => Some(*b),
         None | Some(Value::Null) => None,
         Some(other) => {
-            ctx.problem(
-                &format!("{path}.{key}"),
-                format!("expected true or false, found {}", describe(other)),
-            );
+            ctx.wrong_type(&format!("{path}.{key}"), Expected::Bool, other);
             None
         }
     }
@@ -141,10 +110,7 @@ fn arr<'v>(ctx: &mut Ctx, obj: &'v Value, path: &str, key: &str) -> Vec<(String,
             .collect(),
         None | Some(Value::Null) => Vec::new(),
         Some(other) => {
-            ctx.problem(
-                &format!("{path}.{key}"),
-                format!("expected an array, found {}", describe(other)),
-            );
+            ctx.wrong_type(&format!("{path}.{key}"), Expected::Array, other);
             Vec::new()
         }
     }
@@ -154,20 +120,18 @@ fn cidr(ctx: &mut Ctx, text: &str, path: &str) -> Option<IpNet> {
     match text.parse::<IpNet>() {
         Ok(net) => Some(net),
         Err(_) => {
-            ctx.problem(path, format!("{text:?} is not a CIDR block"));
+            let text = text.to_string();
+            ctx.problem(path, ConfigIssue::NotCidr { text });
             None
         }
     }
 }
 
-fn proto(ctx: &mut Ctx, obj: &Value, path: &str, key: &str) -> Option<Proto> {
+fn proto(ctx: &mut Ctx, obj: &Value, path: &str, key: &'static str) -> Option<Proto> {
     let text = req_str(ctx, obj, path, key)?;
     let p = Proto::parse(&text);
     if p.is_none() {
-        ctx.problem(
-            &format!("{path}.{key}"),
-            format!("{text:?} is not a protocol (-1, tcp, udp, icmp, icmpv6 or a number 0-255)"),
-        );
+        ctx.problem(&format!("{path}.{key}"), ConfigIssue::NotProtocol { text });
     }
     p
 }
@@ -176,10 +140,11 @@ impl VpcModel {
     /// Loads a directory of `describe-*` outputs (every `*.json` in it, not recursively), or one file.
     /// Problems are collected in [`VpcModel::problems`]; an error is returned only when nothing can be read at all
     /// (the path does not exist).
-    pub fn load(path: &Path) -> std::io::Result<VpcModel> {
+    pub fn load(path: &Path) -> Result<VpcModel, FileError> {
         let mut model = VpcModel::default();
         let files = if path.is_dir() {
-            let mut files: Vec<_> = std::fs::read_dir(path)?
+            let mut files: Vec<_> = std::fs::read_dir(path)
+                .map_err(|e| FileError::io(path.display().to_string(), e))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|e| e == "json"))
                 .collect();
@@ -193,9 +158,10 @@ impl VpcModel {
             match std::fs::read_to_string(&file) {
                 Ok(text) => model.add_json(&name, &text),
                 Err(e) => model.problems.push(ConfigProblem {
-                    file: name,
-                    path: "$".into(),
-                    message: format!("cannot read: {e}"),
+                    location: Location::file(name).json("$"),
+                    issue: ConfigIssue::CannotRead {
+                        error: e.to_string(),
+                    },
                 }),
             }
         }
@@ -224,21 +190,11 @@ impl VpcModel {
             problems: &mut problems,
         };
         match serde_json::from_str::<Value>(text) {
-            Err(e) => ctx.problem(
-                "$",
-                format!(
-                    "not valid JSON (line {}, column {}): {e}",
-                    e.line(),
-                    e.column()
-                ),
-            ),
-            Ok(doc) if !doc.is_object() => ctx.problem(
-                "$",
-                format!(
-                    "expected the JSON object the AWS CLI prints, found {}",
-                    describe(&doc)
-                ),
-            ),
+            Err(e) => ctx.problems.push(ConfigIssue::invalid_json(name, &e)),
+            Ok(doc) if !doc.is_object() => {
+                let found = Found::of(&doc);
+                ctx.problem("$", ConfigIssue::NotAnObject { found })
+            }
             Ok(doc) => {
                 let mut recognised = false;
                 for key in KNOWN_KEYS {
@@ -247,13 +203,8 @@ impl VpcModel {
                     }
                 }
                 if !recognised {
-                    ctx.problem(
-                        "$",
-                        format!(
-                            "not recognised as `aws ec2 describe-*` output: expected one of the keys {}",
-                            KNOWN_KEYS.join(", ")
-                        ),
-                    );
+                    let known = KNOWN_KEYS;
+                    ctx.problem("$", ConfigIssue::NotDescribeOutput { known });
                 }
                 self.read_security_groups(&mut ctx, &doc);
                 self.read_network_acls(&mut ctx, &doc);
@@ -405,7 +356,7 @@ impl VpcModel {
                             list.push(ip)
                         }
                     }
-                    Err(_) => ctx.problem(at, format!("{text:?} is not an IP address")),
+                    Err(_) => ctx.problem(at, ConfigIssue::NotIp { text }),
                 };
             if let Some(ip) = opt_str(ctx, n, &path, "PrivateIpAddress") {
                 push_addr(
@@ -572,7 +523,7 @@ impl VpcModel {
                         match c.as_str() {
                             Some(text) => cidr(ctx, text, &at),
                             None => {
-                                ctx.problem(&at, "expected a CIDR string");
+                                ctx.wrong_type(&at, Expected::CidrString, c);
                                 None
                             }
                         }
@@ -595,10 +546,7 @@ impl VpcModel {
                     Some(rest[..end].to_string())
                 });
             let Some(id) = id else {
-                ctx.problem(
-                    "$.Entries",
-                    "prefix list entries (`aws ec2 get-managed-prefix-list-entries`) do not name their list: put the pl-... id in the file name",
-                );
+                ctx.problem("$.Entries", ConfigIssue::UnnamedPrefixList);
                 return;
             };
             let mut list = Vec::new();
@@ -639,14 +587,7 @@ fn sg_permission(ctx: &mut Ctx, perm: &Value, path: &str) -> Option<Vec<SgRule>>
             }
             (Some(-1), Some(-1)) | (None, None) => PortSpec::All,
             _ => {
-                ctx.problem(
-                    path,
-                    format!(
-                        "FromPort {} and ToPort {} are not a port range",
-                        from.map_or("-".into(), |v| v.to_string()),
-                        to.map_or("-".into(), |v| v.to_string())
-                    ),
-                );
+                ctx.problem(path, ConfigIssue::NotPortRange { from, to });
                 return None;
             }
         },
@@ -691,14 +632,12 @@ fn acl_entry(ctx: &mut Ctx, e: &Value, path: &str) -> Option<AclEntry> {
     let number = match opt_int(ctx, e, path, "RuleNumber") {
         Ok(Some(n)) if (1..=32767).contains(&n) => n as u16,
         Ok(Some(n)) => {
-            ctx.problem(
-                &format!("{path}.RuleNumber"),
-                format!("{n} is not a rule number (1-32766, or 32767 for *)"),
-            );
+            let path = format!("{path}.RuleNumber");
+            ctx.problem(&path, ConfigIssue::NotRuleNumber { number: n });
             return None;
         }
         Ok(None) => {
-            ctx.problem(path, "missing RuleNumber");
+            ctx.missing(path, &["RuleNumber"], None);
             return None;
         }
         Err(()) => return None,
@@ -708,25 +647,26 @@ fn acl_entry(ctx: &mut Ctx, e: &Value, path: &str) -> Option<AclEntry> {
         "allow" => true,
         "deny" => false,
         other => {
+            let (text, allowed) = (other.to_string(), ["allow", "deny"]);
             ctx.problem(
                 &format!("{path}.RuleAction"),
-                format!("{other:?} is neither \"allow\" nor \"deny\""),
+                ConfigIssue::NeitherOf { text, allowed },
             );
             return None;
         }
     };
     let Some(egress) = opt_bool(ctx, e, path, "Egress") else {
-        ctx.problem(
-            path,
-            "missing Egress (true for outbound rules, false for inbound)",
-        );
+        // A value of the wrong type was reported as such; only an absent one is missing.
+        if e.get("Egress").is_none_or(Value::is_null) {
+            ctx.missing(path, &["Egress"], Some(MissingHint::EgressMeaning));
+        }
         return None;
     };
     let cidr_text = opt_str(ctx, e, path, "CidrBlock")
         .map(|t| (t, "CidrBlock"))
         .or_else(|| opt_str(ctx, e, path, "Ipv6CidrBlock").map(|t| (t, "Ipv6CidrBlock")));
     let Some((text, key)) = cidr_text else {
-        ctx.problem(path, "missing CidrBlock or Ipv6CidrBlock");
+        ctx.missing(path, &["CidrBlock", "Ipv6CidrBlock"], None);
         return None;
     };
     let net = cidr(ctx, &text, &format!("{path}.{key}"))?;
@@ -746,13 +686,14 @@ fn acl_entry(ctx: &mut Ctx, e: &Value, path: &str) -> Option<AclEntry> {
                         }
                     }
                     _ => {
-                        ctx.problem(&rpath, "From and To must be ports 0-65535 with From <= To");
+                        ctx.problem(&rpath, ConfigIssue::BadPortRange);
                         return None;
                     }
                 }
             }
             None => {
-                ctx.problem(path, "missing PortRange (required for TCP and UDP rules)");
+                let hint = Some(MissingHint::RequiredForTcpUdp);
+                ctx.missing(path, &["PortRange"], hint);
                 return None;
             }
         },
@@ -792,10 +733,12 @@ fn route(ctx: &mut Ctx, r: &Value, path: &str) -> Option<Route> {
     } else if let Some(id) = opt_str(ctx, r, path, "DestinationPrefixListId") {
         RouteDestination::PrefixList(id)
     } else {
-        ctx.problem(
-            path,
-            "missing DestinationCidrBlock, DestinationIpv6CidrBlock or DestinationPrefixListId",
-        );
+        let keys = [
+            "DestinationCidrBlock",
+            "DestinationIpv6CidrBlock",
+            "DestinationPrefixListId",
+        ];
+        ctx.missing(path, &keys, None);
         return None;
     };
     const TARGETS: &[(&str, RouteTargetKind)] = &[
@@ -843,9 +786,10 @@ fn route(ctx: &mut Ctx, r: &Value, path: &str) -> Option<Route> {
         None | Some("active") => true,
         Some("blackhole") => false,
         Some(other) => {
+            let (text, allowed) = (other.to_string(), ["active", "blackhole"]);
             ctx.problem(
                 &format!("{path}.State"),
-                format!("{other:?} is neither \"active\" nor \"blackhole\""),
+                ConfigIssue::NeitherOf { text, allowed },
             );
             true
         }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::load::ConfigProblem;
+use crate::problem::ConfigProblem;
 
 /// An IP protocol as a rule states it: every protocol, or one IANA number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -596,8 +596,10 @@ fn malformed_configuration_is_reported_with_file_and_json_path_and_the_rest_stil
         ("notes.json", r#"{"Hello": 1}"#),
         ("pl.json", PL),
     ]);
-    let problems: Vec<String> = m.problems.iter().map(|p| p.to_string()).collect();
-    insta::assert_snapshot!(problems.join("\n"));
+    // The facts, as a program gets them (the sentences are vpcflow-explain's, tested there).
+    insta::assert_json_snapshot!(m.problems);
+    let places: Vec<String> = m.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(places[5], "routes.json:1:44: invalid-json");
     // HTTPS is still decided: allowed by the readable rule. The inbound ACL rule was unreadable, so the final
     // deny is reported as undecided rather than as the answer.
     let v = m.evaluate(&pkt(

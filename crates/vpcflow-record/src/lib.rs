@@ -8,6 +8,7 @@
 
 pub mod delivery;
 pub mod fields;
+pub mod file_error;
 pub mod format;
 pub mod location;
 pub mod parse;
@@ -18,6 +19,7 @@ pub mod values;
 
 pub use delivery::{delivery_schema, delivery_type};
 pub use fields::{Family, Field, Kind};
+pub use file_error::{FileError, FileErrorKind};
 pub use format::{Format, FormatError};
 pub use location::{Location, Position};
 pub use parse::{BatchBuilder, LineError, LineErrorKind, Parsed, RowError, schema};

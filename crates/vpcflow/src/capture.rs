@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use vpcflow_capture::live::{LiveOptions, run_live};
 use vpcflow_capture::{
-    FlowTable, FrameStats, InterfaceMap, ModelVerdicts, PcapSource, Stats, TableConfig,
-    TrafficType, run_pcap,
+    CaptureError, FlowTable, FrameStats, InterfaceMap, ModelVerdicts, PcapSource, Stats,
+    TableConfig, TrafficType, run_pcap,
 };
 use vpcflow_print::{Options as PrintOptions, Printer};
 use vpcflow_record::Format;
@@ -202,7 +202,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let model = args
         .vpc_config
         .as_deref()
-        .map(crate::diagnose::load_model)
+        .map(|path| crate::diagnose::load_model(path, vpcflow_explain::Lang::En))
         .transpose()?
         .map(Arc::new);
     let map = if let Some(path) = &args.eni_map {
@@ -240,11 +240,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         BufWriter::with_capacity(1 << 16, std::io::stdout()),
     )?;
     let frames = if let Some(path) = &args.pcap {
-        let file = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
-        let mut source = PcapSource::new(std::io::BufReader::with_capacity(1 << 20, file))
-            .with_context(|| format!("{}", path.display()))?;
-        run_pcap::<anyhow::Error>(&mut source, &mut table, |b| writer.write(&b))
-            .with_context(|| format!("{}", path.display()))?
+        let mut source = PcapSource::open(path)?;
+        run_pcap::<anyhow::Error>(&mut source, &mut table, |b| writer.write(&b)).map_err(|e| {
+            match e.downcast::<CaptureError>() {
+                Ok(e) => e.in_file(path.display().to_string()).into(),
+                Err(e) => e,
+            }
+        })?
     } else {
         let opts = LiveOptions {
             interface: args.interface.clone().unwrap_or_default(),

@@ -44,7 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         anyhow::anyhow!("{option} {text}: {e}")
     })?;
-    let model = load_model(&args.vpc_config)?;
+    let model = load_model(&args.vpc_config, style.lang)?;
     let check = query.check(&model);
     let mut out = std::io::stdout().lock();
     match args.output {

@@ -8,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vpcflow_diagnose::{Conversations, Report, diagnose};
-use vpcflow_explain::text;
+use vpcflow_explain::{Lang, text};
 use vpcflow_netmodel::VpcModel;
 
 #[derive(clap::Args, Debug)]
@@ -35,19 +35,24 @@ pub struct Args {
     tz: Option<String>,
 }
 
-/// Loads `--vpc-config`, printing each problem (file, JSON path, message) to stderr; what could be read is used.
-pub fn load_model(path: &std::path::Path) -> anyhow::Result<VpcModel> {
-    let model = VpcModel::load(path)
-        .with_context(|| format!("--vpc-config {}: cannot read", path.display()))?;
+/// Loads `--vpc-config`, printing each problem (file, JSON path, what is wrong, in `lang`) to stderr; what could
+/// be read is used.
+pub fn load_model(path: &std::path::Path, lang: Lang) -> anyhow::Result<VpcModel> {
+    let model = VpcModel::load(path).context("--vpc-config")?;
+    let words = vpcflow_explain::render::words(lang);
     for p in &model.problems {
-        eprintln!("vpcflow: configuration: {p}");
+        eprintln!("vpcflow: configuration: {}", words.config_problem(p));
     }
     Ok(model)
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let style = style(args.lang, args.tz.as_deref())?;
-    let model = args.vpc_config.as_deref().map(load_model).transpose()?;
+    let model = args
+        .vpc_config
+        .as_deref()
+        .map(|path| load_model(path, style.lang))
+        .transpose()?;
     let (flows, outcome) = read_flows(&args.input)?;
     let conv = Conversations::build(flows);
     let diagnoses = diagnose(&conv, model.as_ref());

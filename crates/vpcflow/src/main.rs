@@ -8,7 +8,9 @@ mod conversations;
 mod convert;
 mod deliver;
 mod diagnose;
+mod errors;
 mod explain;
+mod fields;
 mod generate;
 mod inputs;
 mod query;
@@ -83,7 +85,7 @@ enum Command {
     /// Examples:
     ///   vpcflow fields
     #[command(verbatim_doc_comment)]
-    Fields,
+    Fields(fields::Args),
     /// Pair both directions of each connection, say who initiated and whether it was allowed.
     ///
     /// Records of one connection are joined across aggregation intervals and across the interfaces of NAT and
@@ -201,13 +203,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    errors::on_panic();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Cat(args) => cat::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Ranges(args) => ranges::run(args),
         Command::Validate(args) => validate::run(args),
-        Command::Fields => fields(),
+        Command::Fields(args) => fields::run(args),
         Command::Conversations(args) => conversations::run(args),
         Command::Diagnose(args) => diagnose::run(args),
         Command::Check(args) => check::run(args),
@@ -222,58 +225,5 @@ fn main() -> ExitCode {
         Command::Deliver(args) => deliver::run(args),
         Command::Serve(args) => serve::run(args),
     };
-    match result {
-        Ok(code) => code,
-        Err(e) if inputs::is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("vpcflow: {}", describe(&e));
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// The error and its causes, each said once. DataFusion's errors carry their cause's text in their own (at
-/// times behind a label of their own, `sql parser error: …`), so anyhow's `{:#}` printed a planning error, with
-/// its list of the table's 38 columns, three times over.
-fn describe(e: &anyhow::Error) -> String {
-    let mut text = e.to_string();
-    for cause in e.chain().skip(1) {
-        let cause = cause.to_string();
-        let message = cause.split_once(": ").map_or(cause.as_str(), |(_, m)| m);
-        if !text.contains(&cause) && !text.contains(message) {
-            text.push_str(": ");
-            text.push_str(&cause);
-        }
-    }
-    text
-}
-
-fn fields() -> anyhow::Result<ExitCode> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "{:<28} {:<28} {:>7}  {:<6}  family",
-        "field", "column", "version", "type"
-    )?;
-    for f in vpcflow_record::Field::ALL {
-        let family = match f.family() {
-            vpcflow_record::Family::Vpc => "vpc",
-            vpcflow_record::Family::TransitGateway => "transit-gateway",
-        };
-        let ty = match f.kind().data_type() {
-            arrow::datatypes::DataType::Int32 => "int",
-            arrow::datatypes::DataType::Int64 => "bigint",
-            _ => "string",
-        };
-        writeln!(
-            out,
-            "{:<28} {:<28} {:>7}  {:<6}  {family}",
-            f.name(),
-            f.column(),
-            f.since(),
-            ty
-        )?;
-    }
-    Ok(ExitCode::SUCCESS)
+    result.unwrap_or_else(|e| errors::report(&e))
 }

@@ -70,10 +70,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             _ => "-".to_string(),
         })
         .collect();
+    let lang = match args.lang {
+        LangArg::En => Lang::En,
+        LangArg::Ja => Lang::Ja,
+    };
     let model = args
         .vpc_config
         .as_deref()
-        .map(crate::diagnose::load_model)
+        .map(|path| crate::diagnose::load_model(path, lang))
         .transpose()?;
     let cache = vpcflow_web::load(
         &paths,
@@ -87,10 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = vpcflow_web::Options {
         token: args.token.clone(),
         allowed_hosts: args.allowed_hosts.clone(),
-        lang: match args.lang {
-            LangArg::En => Lang::En,
-            LangArg::Ja => Lang::Ja,
-        },
+        lang,
         tz,
         threads: args
             .input

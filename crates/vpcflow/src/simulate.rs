@@ -5,7 +5,8 @@ use anyhow::Context;
 use std::io::BufWriter;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vpcflow_capture::simulate::{Scenario, Simulation};
+use vpcflow_capture::simulate::{Scenario, ScenarioError, Simulation};
+use vpcflow_explain::Lang;
 use vpcflow_record::Format;
 
 #[derive(clap::Args, Debug)]
@@ -51,8 +52,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(|a| a.parse::<i64>())
         .transpose()?;
-    let sim = Simulation::new(&scenario, &base, format, aggregation)
-        .with_context(|| args.scenario.display().to_string())?;
+    let sim = Simulation::new(&scenario, &base, format, aggregation).map_err(|e| {
+        let scenario = args.scenario.display();
+        match e {
+            ScenarioError::Config(p) => {
+                let problem = vpcflow_explain::render::words(Lang::En).config_problem(&p);
+                anyhow::anyhow!("{scenario}: VPC configuration: {problem}")
+            }
+            e => anyhow::Error::new(e).context(scenario.to_string()),
+        }
+    })?;
     let format = sim.format().clone();
     let (batches, stats) = sim.run();
     let mut writer = Records::open(

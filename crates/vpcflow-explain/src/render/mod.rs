@@ -19,7 +19,7 @@ use crate::note::{Code, Note};
 use crate::reading::Reading;
 use serde::Serialize;
 use vpcflow_diagnose::{Connection, Counts, Finding, Flow, Leg, Needed, Reason, Verdict};
-use vpcflow_netmodel::{Control, Fix, Packet, PathCheck, Step, StepOutcome};
+use vpcflow_netmodel::{ConfigProblem, Control, Fix, Packet, PathCheck, Step, StepOutcome};
 use vpcflow_record::Direction;
 use vpcflow_record::reading::Confidence;
 
@@ -166,6 +166,8 @@ pub trait Words: Sync {
     fn check_answer(&self, check: &PathCheck, protocol: u8) -> Message;
     /// `check`: an end that is not an interface of the configuration.
     fn outside(&self, addr: std::net::IpAddr) -> Message;
+    /// Something in the saved configuration that could not be read: where, and what is wrong.
+    fn config_problem(&self, p: &ConfigProblem) -> Message;
 
     // ---- layout words ----
     /// A heading, a label, a tag.
@@ -517,6 +519,10 @@ macro_rules! delegate_words {
         fn check_answer(&self, check: &PathCheck, protocol: u8) -> Message {
             config::check_answer(check, protocol)
         }
+
+        fn config_problem(&self, p: &ConfigProblem) -> Message {
+            problems::problem(p)
+        }
     };
 }
 pub(crate) use delegate_words;
@@ -531,6 +537,28 @@ pub(crate) fn join(parts: Vec<Message>, sep: &str) -> Message {
         m.append(p);
     }
     m
+}
+
+/// Field names (JSON keys) joined with `sep`, each a field segment.
+pub(crate) fn fields(keys: &[&str], sep: &str) -> Message {
+    let mut m = Message::new();
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            m.text(sep);
+        }
+        m.push(crate::message::Kind::Field, k);
+    }
+    m
+}
+
+/// A value from a file in quotes, escaped as Rust (and JSON) would: `"0.0.0.0/33"`.
+pub(crate) fn quoted(s: &str) -> String {
+    format!("{s:?}")
+}
+
+/// A number, or `-` when absent.
+pub(crate) fn number_or_dash(n: Option<i64>) -> String {
+    n.map_or("-".into(), |v| v.to_string())
 }
 
 /// A port, or `?` when the record does not give it.

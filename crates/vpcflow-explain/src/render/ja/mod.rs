@@ -5,6 +5,7 @@ mod diagnose;
 mod headline;
 mod learn;
 mod notes;
+mod problems;
 mod regions;
 
 use super::{Label, Learn, Style, Words};
@@ -14,7 +15,7 @@ use crate::reading::Reading;
 use vpcflow_diagnose::{
     Connection, Counts, Finding, Flow, Leg, Needed, Reason, Undecided, Verdict, Which,
 };
-use vpcflow_netmodel::{Control, Fix, Packet, PathCheck, Step, StepOutcome};
+use vpcflow_netmodel::{ConfigProblem, Control, Fix, Packet, PathCheck, Step, StepOutcome};
 use vpcflow_record::Direction;
 use vpcflow_record::reading::Confidence;
 
