@@ -38,13 +38,24 @@ pub enum LangArg {
     Ja,
 }
 
-/// The language and time zone from the shared options.
-pub fn style(lang: LangArg, tz: Option<&str>) -> anyhow::Result<Style> {
-    let tz = match tz {
+/// `--tz`, the zone times are shown in; one default for every command: the local zone (`TZ`, or the system's).
+pub fn zone(tz: Option<&str>) -> anyhow::Result<jiff::tz::TimeZone> {
+    Ok(match tz {
         Some(name) => jiff::tz::TimeZone::get(name)
             .with_context(|| format!("--tz {name}: unknown time zone"))?,
         None => jiff::tz::TimeZone::system(),
-    };
+    })
+}
+
+/// `--tz` by its IANA name, for SQL: the local zone's name, or `UTC` when the system's zone has none.
+pub fn zone_name(tz: Option<&str>) -> anyhow::Result<String> {
+    let zone = zone(tz)?;
+    Ok(zone.iana_name().unwrap_or("UTC").to_string())
+}
+
+/// The language and time zone from the shared options.
+pub fn style(lang: LangArg, tz: Option<&str>) -> anyhow::Result<Style> {
+    let tz = zone(tz)?;
     let lang = match lang {
         LangArg::En => Lang::En,
         LangArg::Ja => Lang::Ja,

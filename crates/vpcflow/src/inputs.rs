@@ -11,7 +11,7 @@ use vpcflow_record::Format;
 use vpcflow_source::aws::AwsOptions;
 pub use vpcflow_source::session::Tally;
 use vpcflow_source::session::{Event, Session, SessionOptions, parse_time};
-use vpcflow_source::{Batch, Column, ReadOptions, TimeRange};
+use vpcflow_source::{Batch, Column, Problem, ReadOptions, TimeRange};
 
 /// Input options shared by the reading subcommands.
 #[derive(clap::Args, Debug)]
@@ -124,11 +124,19 @@ impl InputArgs {
 
     /// A session that prints problems to stderr as they come (above the progress bar).
     pub fn open(&self) -> anyhow::Result<(Session, ProgressBar)> {
+        self.open_reporting(|p| eprintln!("{p}"))
+    }
+
+    /// A session that hands each problem to `report` as it comes (above the progress bar).
+    pub fn open_reporting(
+        &self,
+        report: impl Fn(&Problem) + Send + Sync + 'static,
+    ) -> anyhow::Result<(Session, ProgressBar)> {
         let progress = progress_bar();
         let shown = progress.clone();
         let terminal = std::io::stderr().is_terminal();
         let listener = Arc::new(move |event: Event<'_>| match event {
-            Event::Problem(p) => shown.suspend(|| eprintln!("{p}")),
+            Event::Problem(p) => shown.suspend(|| report(p)),
             // Only worth drawing for many inputs, and only on a terminal.
             Event::Progress { done, total } if terminal && total >= 20 => {
                 if shown.is_hidden() {
@@ -193,7 +201,17 @@ pub fn read(
     opts: &ReadOptions,
     on_batch: impl FnMut(&Batch) -> anyhow::Result<()>,
 ) -> anyhow::Result<Outcome> {
-    let (session, progress) = args.open()?;
+    read_reporting(args, opts, |p| eprintln!("{p}"), on_batch)
+}
+
+/// [`read`], with each problem handed to `report` instead of printed.
+pub fn read_reporting(
+    args: &InputArgs,
+    opts: &ReadOptions,
+    report: impl Fn(&Problem) + Send + Sync + 'static,
+    on_batch: impl FnMut(&Batch) -> anyhow::Result<()>,
+) -> anyhow::Result<Outcome> {
+    let (session, progress) = args.open_reporting(report)?;
     let result = session.read(opts.columns.clone(), on_batch);
     progress.finish_and_clear();
     result?;

@@ -1,7 +1,7 @@
 //! `vpcflow serve`: the dashboard over every input the other commands read.
 
 use crate::inputs::InputArgs;
-use anyhow::{Context, bail};
+use anyhow::bail;
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = LangArg::En)]
     lang: LangArg,
 
-    /// The time zone for dates (an IANA name such as `Asia/Tokyo`); default UTC.
+    /// The time zone for dates (an IANA name such as `Asia/Tokyo`, or `UTC`); default: the local zone.
     #[arg(long, value_name = "ZONE")]
     tz: Option<String>,
 }
@@ -48,11 +48,7 @@ enum LangArg {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let listener = vpcflow_web::server::bind(args.listen, args.token.as_deref())?;
-    let tz = match &args.tz {
-        Some(name) => jiff::tz::TimeZone::get(name)
-            .with_context(|| format!("--tz {name}: unknown time zone"))?,
-        None => jiff::tz::TimeZone::UTC,
-    };
+    let tz = crate::conversations::zone(args.tz.as_deref())?;
     if args.input.paths.is_empty() {
         bail!("no input: give files or directories to show (see --help)");
     }

@@ -2,7 +2,6 @@
 
 use crate::inputs::{InputArgs, Outcome, Tally};
 use crate::query::{Session, blame_where};
-use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 use vpcflow_engine::filter::Filter;
@@ -17,9 +16,9 @@ pub struct Args {
     #[arg(long = "where", value_name = "EXPR")]
     filter: Option<String>,
 
-    /// The time zone for the time range (an IANA name such as `Asia/Tokyo`; default UTC).
-    #[arg(long, default_value = "UTC")]
-    tz: String,
+    /// The time zone for the time range (an IANA name such as `Asia/Tokyo`, or `UTC`); default: the local zone.
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
 
     /// `text` for people; `json` for one JSON object (times as Unix seconds).
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
@@ -37,8 +36,7 @@ enum Output {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let tz = jiff::tz::TimeZone::get(&args.tz)
-        .with_context(|| format!("--tz {}: unknown time zone", args.tz))?;
+    let tz = crate::conversations::zone(args.tz.as_deref())?;
     let filter = args.filter.as_deref().map(Filter::parse);
     let Some(session) = Session::open(&args.input)? else {
         return Ok(Outcome::new(Tally::default(), ExitCode::from(2), true).finish());

@@ -16,9 +16,10 @@ pub struct Args {
     #[arg(long, default_value = "5m")]
     bin: String,
 
-    /// The time zone to show bins in (an IANA name such as `Asia/Tokyo`, or `UTC`).
-    #[arg(long, default_value = "UTC")]
-    tz: String,
+    /// The time zone to show bins in (an IANA name such as `Asia/Tokyo`, or `UTC`); default: the local zone
+    /// (UTC when the system's zone has no IANA name).
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
 
     /// Only these records: filter words or a SQL expression (see `vpcflow top --help`).
     #[arg(long = "where", value_name = "EXPR")]
@@ -31,8 +32,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let bin = reports::parse_duration(&args.bin).context("--bin")?;
+    let zone = crate::conversations::zone_name(args.tz.as_deref())?;
     let filter = args.filter.as_deref().map(Filter::parse);
     crate::top::print_report(&args.input, args.output, |engine, on_batch| {
-        engine.timeline(bin, &args.tz, filter.as_ref(), on_batch)
+        engine.timeline(bin, &zone, filter.as_ref(), on_batch)
     })
 }

@@ -1,8 +1,10 @@
 //! `vpcflow validate`: read everything, report every problem, and say how much was good.
 
-use crate::inputs::{InputArgs, read};
+use crate::conversations::Output;
+use crate::inputs::{InputArgs, read_reporting};
+use std::io::Write;
 use std::process::ExitCode;
-use vpcflow_source::Column;
+use vpcflow_source::{Column, Problem, ProblemKind};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -12,6 +14,11 @@ pub struct Args {
     /// Check only these columns (comma-separated); the others are counted but not checked.
     #[arg(long, value_name = "COLUMNS")]
     fields: Option<String>,
+
+    /// `text`: problems on standard error and a count line; `json`: JSON Lines on standard output, one
+    /// `{"type":"problem",…}` per problem as it is met, then one `{"type":"summary",…}` with the counts.
+    #[arg(long, short, value_enum, default_value_t = Output::Text)]
+    output: Output,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -22,8 +29,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let opts = args.input.options(columns)?;
-    let outcome = read(&args.input, &opts, |_| Ok(()))?;
-    let tally = &outcome.tally;
+    let json = matches!(args.output, Output::Json);
+    let report = move |p: &Problem| {
+        if json {
+            print_json(&problem_json(p));
+        } else {
+            eprintln!("{p}");
+        }
+    };
+    let outcome = read_reporting(&args.input, &opts, report, |_| Ok(()))?;
+    let tally = outcome.tally.clone();
     let bad = tally.bad_records > 0 || tally.failed_files > 0;
     let line = format!(
         "{} records in {} files: {}",
@@ -39,10 +54,38 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     );
     let code = outcome.finish();
-    println!("{line}");
+    if json {
+        let mut summary = serde_json::to_value(&tally)?;
+        summary["type"] = "summary".into();
+        print_json(&summary);
+    } else {
+        println!("{line}");
+    }
     Ok(if bad && code == ExitCode::SUCCESS {
         ExitCode::from(1)
     } else {
         code
     })
+}
+
+/// A problem as a JSON object: its kind, where, what.
+fn problem_json(p: &Problem) -> serde_json::Value {
+    let kind = match p.kind {
+        ProblemKind::BadRecord => "bad-record",
+        ProblemKind::BadFile => "bad-file",
+    };
+    serde_json::json!({
+        "type": "problem",
+        "kind": kind,
+        "location": p.location,
+        "message": p.message,
+    })
+}
+
+/// One JSON line on standard output (a closed pipe is noticed by the next write of the output, or ignored: the
+/// counts are what matters and they are on the summary line).
+fn print_json(v: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer(&mut out, v);
+    let _ = writeln!(out);
 }

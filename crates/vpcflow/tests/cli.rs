@@ -262,3 +262,42 @@ fn ranges_lookup() {
         "nope"
     ]));
 }
+
+#[test]
+fn ranges_lookup_as_json() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "ranges",
+        "lookup",
+        "--output",
+        "json",
+        "15.152.63.145",
+        "203.0.113.5",
+    ]));
+}
+
+#[test]
+fn fields_as_json_lines() {
+    let out = vpcflow().args(["fields", "-o", "json"]).output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), vpcflow_record::Field::ALL.len());
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"field": "version", "column": "version", "version": 2, "type": "int", "family": "vpc"})
+    );
+}
+
+#[test]
+fn validate_reports_problems_as_json_lines() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "validate",
+        "-o",
+        "json",
+        "crates/vpcflow/tests/data/malformed.log",
+        "no-such-file.log"
+    ]));
+}
