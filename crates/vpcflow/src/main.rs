@@ -72,7 +72,7 @@ enum Command {
     ///   vpcflow validate --fields srcaddr,dstaddr,action flows/
     #[command(verbatim_doc_comment)]
     Validate(validate::Args),
-    /// Look up or refresh AWS's published address ranges (who owns a public address).
+    /// Look up or update AWS's published address ranges (who owns a public address).
     ///
     /// Examples:
     ///   vpcflow ranges lookup 15.152.63.145
