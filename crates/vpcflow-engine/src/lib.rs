@@ -79,31 +79,8 @@ impl Engine {
             .enable_time()
             .build()
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        let mut config = SessionConfig::new()
-            .with_target_partitions(threads)
-            .with_batch_size(8192)
-            .with_information_schema(true);
-        // Athena's integer division and string comparisons are what users expect; keep DataFusion's defaults
-        // otherwise, but do not let it re-partition tiny inputs for nothing.
-        config.options_mut().optimizer.repartition_file_min_size = 1 << 20;
-        // Athena (Trino) and DuckDB put NULLs last whichever way rows are sorted; DataFusion's default puts them
-        // first in descending order, which would rank NODATA rows' NULL totals above every talker.
-        config.options_mut().sql_parser.default_null_ordering = "nulls_last".to_string();
-        // The flows scan shares its pieces between partitions itself, per execution (see `source`).
-        config
-            .options_mut()
-            .execution
-            .enable_file_stream_work_stealing = false;
-        let ctx = SessionContext::new_with_config(config);
-        for f in scalar_functions() {
-            ctx.register_udf(f);
-        }
-        for f in aggregate_functions() {
-            ctx.register_udaf(f);
-        }
-        ctx.add_optimizer_rule(Arc::new(rules::CountsWithOneDistinct));
-        ctx.add_analyzer_rule(Arc::new(rules::ProjectedDays));
-        ctx.add_analyzer_rule(Arc::new(scalars::IfAsCase));
+        let ctx = SessionContext::new_with_config(session_config(threads));
+        install(&ctx);
         let table = Arc::new(FlowsTable::new(
             inputs,
             TableOptions {
@@ -171,6 +148,41 @@ impl Engine {
         let df = self.ctx.sql(sql).await?;
         df.execute_stream().await
     }
+}
+
+/// The session settings of every vpcflow session with `partitions` partitions (one machine's, or a cluster
+/// client's, whose settings travel with its queries to the scheduler and every task).
+pub fn session_config(partitions: usize) -> SessionConfig {
+    let mut config = SessionConfig::new()
+        .with_target_partitions(partitions.max(1))
+        .with_batch_size(8192)
+        .with_information_schema(true);
+    // Athena's integer division and string comparisons are what users expect; keep DataFusion's defaults
+    // otherwise, but do not let it re-partition tiny inputs for nothing.
+    config.options_mut().optimizer.repartition_file_min_size = 1 << 20;
+    // Athena (Trino) and DuckDB put NULLs last whichever way rows are sorted; DataFusion's default puts them
+    // first in descending order, which would rank NODATA rows' NULL totals above every talker.
+    config.options_mut().sql_parser.default_null_ordering = "nulls_last".to_string();
+    // The flows scan shares its pieces between partitions itself, per execution (see `source`).
+    config
+        .options_mut()
+        .execution
+        .enable_file_stream_work_stealing = false;
+    config
+}
+
+/// Registers the engine's functions and plan rules in `ctx`. Every session that plans vpcflow's SQL does this:
+/// one machine's, and on a cluster the client's and the scheduler's (which plans each query again).
+pub fn install(ctx: &SessionContext) {
+    for f in scalar_functions() {
+        ctx.register_udf(f);
+    }
+    for f in aggregate_functions() {
+        ctx.register_udaf(f);
+    }
+    ctx.add_optimizer_rule(Arc::new(rules::CountsWithOneDistinct));
+    ctx.add_analyzer_rule(Arc::new(rules::ProjectedDays));
+    ctx.add_analyzer_rule(Arc::new(scalars::IfAsCase));
 }
 
 /// The scalar functions the engine adds to DataFusion's, in the order they are registered: later ones replace
