@@ -38,6 +38,12 @@ fi
 # Style and lints are part of the suite: a warning fails it like a wrong answer does.
 cargo fmt --all -- --check
 (cd fuzz && cargo fmt --all -- --check)
+# Both ways the binary can be built: without the `cluster` feature (the default install) and with it (Ballista:
+# `vpcflow cluster`, `query --cluster`). The workspace always builds the vpcflow-cluster crate, so both share one
+# build of the dependencies and only the `vpcflow` crate is checked twice.
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked --features vpcflow/cluster -- -D warnings
 
-cargo test --workspace --locked
+# One test build for everything, with the cluster feature: the cluster tests start a scheduler and executors
+# from the binary under test (one cluster at a time, on 127.0.0.1).
+cargo test --workspace --locked --features vpcflow/cluster

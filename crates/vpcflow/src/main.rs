@@ -1,9 +1,11 @@
 //! `vpcflow`: the command line over the vpcflow crates. Every subcommand is a few lines of glue; the work is
 //! in the library crates so that the web dashboard and tests use the same code.
 
+mod athena_ddl;
 mod capture;
 mod cat;
 mod check;
+mod cluster;
 mod conversations;
 mod convert;
 mod deliver;
@@ -200,6 +202,22 @@ enum Command {
     ///   vpcflow serve --listen 0.0.0.0:8765 --token "$(openssl rand -hex 16)" flows/
     #[command(verbatim_doc_comment)]
     Serve(serve::Args),
+    /// Run a scheduler or an executor of a cluster that runs `vpcflow query --cluster` (Apache DataFusion Ballista).
+    ///
+    /// Examples:
+    ///   vpcflow cluster scheduler --bind 0.0.0.0:50050
+    ///   vpcflow cluster executor --scheduler scheduler.internal:50050 --bind 0.0.0.0:50051
+    ///   vpcflow query --cluster df://scheduler.internal:50050 'SELECT count(*) FROM flows' s3://bucket/AWSLogs/
+    #[command(verbatim_doc_comment)]
+    Cluster(cluster::Args),
+    /// Print the Athena table (CREATE EXTERNAL TABLE with partition projection) over the same S3 flow logs.
+    ///
+    /// The table is AWS's partition-projection table, so queries run unchanged on Athena and on vpcflow; the
+    /// functions vpcflow adds that Athena lacks are listed after it. Examples:
+    ///   vpcflow athena-ddl --location s3://flow-logs-bucket --accounts 123456789012 --regions us-east-1
+    ///   vpcflow athena-ddl --location s3://bucket/prefix --parquet --accounts 123456789012 --regions eu-west-1,us-east-1
+    #[command(verbatim_doc_comment)]
+    AthenaDdl(athena_ddl::Args),
 }
 
 fn main() -> ExitCode {
@@ -224,6 +242,8 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Deliver(args) => deliver::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Cluster(args) => cluster::run(args),
+        Command::AthenaDdl(args) => athena_ddl::run(args),
     };
     result.unwrap_or_else(|e| errors::report(&e))
 }

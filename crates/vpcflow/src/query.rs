@@ -36,6 +36,15 @@ pub struct Args {
     /// Write the result to this file instead of standard output (needed for Parquet on a terminal).
     #[arg(long, value_name = "FILE")]
     out: Option<std::path::PathBuf>,
+
+    /// Run the query on a cluster (`vpcflow cluster`) whose scheduler is at df://HOST:PORT. Every executor
+    /// reads the inputs itself: give paths they all see the same way (a shared file system) or s3:// prefixes.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    cluster: Option<String>,
+
+    /// With --cluster: partitions each stage is cut into, at most this many tasks at once (default 16).
+    #[arg(long, value_name = "N", requires = "cluster")]
+    partitions: Option<usize>,
 }
 
 /// Result formats.
@@ -59,9 +68,28 @@ impl From<Output> for vpcflow_print::Output {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(url) = &args.cluster {
+        let mut printer = Printer::new(args.output.into(), output(&args)?, PrintOptions::default());
+        let schema = crate::cluster::query(url, &args.sql, &args.input, args.partitions, |b| {
+            Ok(printer.write(b)?)
+        })?;
+        printer.finish(Some(&schema))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(session) = Session::open(&args.input)? else {
         return Ok(Outcome::new(Default::default(), ExitCode::from(2), true).finish());
     };
+    let mut printer = Printer::new(args.output.into(), output(&args)?, PrintOptions::default());
+    let result =
+        session.run(|engine| engine.query(&args.sql, |b| printer.write(b).map_err(external)));
+    if let Some(schema) = result? {
+        printer.finish(Some(&schema))?;
+    }
+    Ok(session.finish())
+}
+
+/// Where the result goes: `--out`, or standard output (not for Parquet on a terminal).
+fn output(args: &Args) -> anyhow::Result<BufWriter<Box<dyn Write + Send>>> {
     let sink: Box<dyn Write + Send> = match &args.out {
         Some(path) => Box::new(
             std::fs::File::create(path)
@@ -74,14 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Box::new(std::io::stdout())
         }
     };
-    let out = BufWriter::with_capacity(1 << 16, sink);
-    let mut printer = Printer::new(args.output.into(), out, PrintOptions::default());
-    let result =
-        session.run(|engine| engine.query(&args.sql, |b| printer.write(b).map_err(external)));
-    if let Some(schema) = result? {
-        printer.finish(Some(&schema))?;
-    }
-    Ok(session.finish())
+    Ok(BufWriter::with_capacity(1 << 16, sink))
 }
 
 /// A printing error, through the engine's callback (its kind stays reachable as the error's source).
