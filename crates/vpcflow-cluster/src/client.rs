@@ -16,7 +16,8 @@ use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vpcflow_record::Format;
+use vpcflow_engine::{FlowsTable, TableOptions};
+use vpcflow_source::Input;
 
 /// How to set up a [`ClusterSession`].
 #[derive(Clone, Debug)]
@@ -83,22 +84,27 @@ impl ClusterSession {
         })
     }
 
-    /// Registers the `flows` table over `paths` (files, directories or prefixes every executor can read) with
-    /// `format` for headerless records.
-    ///
-    /// Not yet: the `flows` scan is vpcflow's own plan node, which Ballista would hand whole to every task (each
-    /// task would read every input and the totals would come out multiplied). It travels once it is DataFusion's
-    /// file scan, whose files Ballista deals to the tasks; until then this refuses rather than answer wrongly.
-    pub fn register_inputs(&self, paths: &[String], format: Option<Format>) -> Result<()> {
-        let _ = format;
-        if paths.is_empty() {
+    /// Registers the `flows` table over `paths`: files and directories every executor (and the scheduler) sees
+    /// at the same path, and `s3://` prefixes, which every process reads with its own AWS credentials. Local
+    /// files are probed here for the table's columns, S3 prefixes sampled (with `options.remote`); what is sent
+    /// with each query is the table's description (the paths as named, made absolute), which the scheduler lists
+    /// and prunes itself. Standard input and CloudWatch Logs groups are refused: only this process could read
+    /// them.
+    pub fn register_inputs(&self, paths: &[String], options: TableOptions) -> Result<()> {
+        let inputs: Vec<Input> = paths.iter().map(|p| Input::parse(p)).collect();
+        if inputs.is_empty() {
             return Ok(());
         }
-        Err(DataFusionError::NotImplemented(
-            "reading flow logs on a cluster needs the distributed flows scan, which this vpcflow does not have \
-             yet: run the query without --cluster"
-                .to_string(),
-        ))
+        let table = FlowsTable::new(
+            &inputs,
+            TableOptions {
+                distributed: true,
+                ..options
+            },
+        );
+        // Refuses what cannot be described before anything is sent.
+        table.description()?;
+        self.register_flows(Arc::new(table))
     }
 
     /// Registers `table` as `flows` and `vpc_flow_logs`.
@@ -132,12 +138,14 @@ impl ClusterSession {
             }
             Ok(schema)
         };
-        self.runtime.block_on(async {
-            tokio::select! {
-                result = run => result,
-                lost = no_executors(self.scheduler.clone()) => Err(lost),
-            }
-        })
+        self.runtime
+            .block_on(async {
+                tokio::select! {
+                    result = run => result,
+                    lost = no_executors(self.scheduler.clone()) => Err(lost),
+                }
+            })
+            .map_err(stopped)
     }
 
     /// Runs `sql` and keeps every result batch.
@@ -149,6 +157,19 @@ impl ClusterSession {
         })?;
         Ok((schema, batches))
     }
+}
+
+/// A task's error comes back from the scheduler as text (Ballista sends `{:?}` of it); a task stopped by
+/// `--strict` says so in vpcflow's words, and where the problem is told.
+fn stopped(e: DataFusionError) -> DataFusionError {
+    if e.to_string().contains("External(Stopped)") {
+        return DataFusionError::Execution(
+            "stopped at the first problem in the input (--strict): the executor that met it logged its file, \
+             line and field"
+                .to_string(),
+        );
+    }
+    e
 }
 
 /// Resolves with an error once the scheduler at `scheduler` (`HOST:PORT`) has had no executor for

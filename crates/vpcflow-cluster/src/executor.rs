@@ -147,6 +147,7 @@ fn process_config(
         job_data_ttl_seconds: 24 * 3600,
         override_function_registry: Some(Arc::new(function_registry())),
         override_config_producer: Some(Arc::new(base_config)),
+        override_runtime_producer: Some(crate::stores::runtime_producer(work_dir.to_path_buf())),
         override_logical_codec: Some(codec::logical()),
         override_physical_codec: Some(codec::physical()),
         ..ExecutorProcessConfig::default()

@@ -13,6 +13,7 @@ pub mod codec;
 pub mod config;
 pub mod executor;
 pub mod scheduler;
+pub mod stores;
 
 pub use client::{ClientOptions, ClusterSession};
 pub use executor::{ExecutorAddress, ExecutorOptions};

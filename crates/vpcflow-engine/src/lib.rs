@@ -29,7 +29,7 @@ pub mod udf;
 pub use datafusion::error::DataFusionError;
 pub use scan::{Observer, ScanEvent, ScanSpec, Stopped};
 pub use source::{FlowsFileSource, scan_spec_of};
-pub use table::{FlowsTable, TableOptions};
+pub use table::{FlowsTable, TableDescription, TableOptions};
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -88,6 +88,7 @@ impl Engine {
                 time: options.time,
                 observer: options.observer,
                 remote: options.remote,
+                distributed: false,
             },
         ));
         ctx.register_table("flows", table.clone())?;

@@ -125,6 +125,12 @@ impl FlowsFileSource {
         }
     }
 
+    /// Whether the partitions of one execution share their pieces (only in the process that planned the scan,
+    /// never in a plan that is dealt out to other processes).
+    pub fn shares_work(&self) -> bool {
+        self.local.sharing.is_some()
+    }
+
     /// The scan's description (its pieces as planned; the file groups of a `FileScanConfig` may since have been
     /// narrowed: see [`scan_spec_of`]).
     pub fn spec(&self) -> &ScanSpec {

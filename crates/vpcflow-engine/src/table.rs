@@ -26,6 +26,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::union::UnionExec;
 use object_store::ObjectStore;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 use vpcflow_record::{Field, Format};
@@ -33,6 +34,8 @@ use vpcflow_source::{Column, Input, KeyFilter, Partitions, Remote, TimeRange};
 
 /// Flow log records from a set of inputs, as a SQL table with Athena's columns.
 pub struct FlowsTable {
+    /// The inputs as named (before directories are walked and prefixes listed).
+    inputs: Vec<Input>,
     /// Local files and standard input, probed.
     probes: Vec<Probe>,
     /// S3 prefixes and log groups, listed per query.
@@ -44,6 +47,7 @@ pub struct FlowsTable {
     time: TimeRange,
     observer: Option<Observer>,
     remote: Option<Arc<Remote>>,
+    distributed: bool,
 }
 
 impl fmt::Debug for FlowsTable {
@@ -67,12 +71,96 @@ pub struct TableOptions {
     pub observer: Option<Observer>,
     /// The network side, for S3 and CloudWatch Logs inputs.
     pub remote: Option<Arc<Remote>>,
+    /// The scan is planned for a distributed engine, which deals its partitions to tasks in other processes: the
+    /// partitions of a scan must not share their pieces (each would take pieces that belong to another task).
+    pub distributed: bool,
+}
+
+/// What a `flows` table is, small enough to send to another process (a cluster's scheduler), which builds the
+/// same table from it ([`FlowsTable::from_description`]) and lists and prunes the inputs itself per query: the
+/// inputs as named (directories and S3 prefixes, not the files under them), the table's record fields (so both
+/// sides have the same columns), the format of headerless records and the time range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableDescription {
+    /// Absolute paths of files and directories, and `s3://bucket/prefix`.
+    pub inputs: Vec<String>,
+    /// The record fields among the table's columns, by name.
+    pub fields: Vec<String>,
+    /// `--format`: the format of headerless records, as its header line.
+    pub format: Option<String>,
+    /// Records outside this range are left out.
+    pub time: TimeRange,
 }
 
 impl FlowsTable {
     /// A table over `inputs` (files, directories, `-`, S3 prefixes, log groups). Directories are walked here
     /// (what cannot be read is told to the observer); S3 and CloudWatch Logs wait for a query.
     pub fn new(inputs: &[Input], options: TableOptions) -> FlowsTable {
+        FlowsTable::build(inputs, options, None)
+    }
+
+    /// The table `description` describes (made by [`FlowsTable::description`] in another process), with the
+    /// same columns whatever the inputs look like from here.
+    pub fn from_description(
+        description: &TableDescription,
+        options: TableOptions,
+    ) -> Result<FlowsTable> {
+        let mut fields = Vec::with_capacity(description.fields.len());
+        for name in &description.fields {
+            fields.push(Field::from_name(name).ok_or_else(|| {
+                DataFusionError::Plan(format!(
+                    "the flows table names a field this vpcflow does not know: {name:?} (is every process of \
+                     the cluster the same vpcflow?)"
+                ))
+            })?);
+        }
+        let format = match &description.format {
+            Some(text) => Some(Format::parse(text).map_err(|e| {
+                DataFusionError::Plan(format!("the flows table's format {text:?}: {e}"))
+            })?),
+            None => None,
+        };
+        let inputs: Vec<Input> = description.inputs.iter().map(|i| Input::parse(i)).collect();
+        let options = TableOptions {
+            format,
+            time: description.time,
+            ..options
+        };
+        Ok(FlowsTable::build(&inputs, options, Some(fields)))
+    }
+
+    /// What another process needs to build this table again ([`FlowsTable::from_description`]). Local paths
+    /// are made absolute (the other process runs elsewhere); standard input and CloudWatch Logs groups cannot
+    /// be described: only this process reads them.
+    pub fn description(&self) -> Result<TableDescription> {
+        let mut inputs = Vec::with_capacity(self.inputs.len());
+        for input in &self.inputs {
+            inputs.push(match input {
+                Input::Path(p) => std::path::absolute(p)
+                    .map_err(|e| {
+                        DataFusionError::Plan(format!("{}: cannot make it absolute: {e}", p.display()))
+                    })?
+                    .display()
+                    .to_string(),
+                Input::S3(_) => input.display_name(),
+                other => {
+                    return Err(DataFusionError::NotImplemented(format!(
+                        "{} can only be read by the process that names it: give files, directories every \
+                         executor sees, or s3:// prefixes",
+                        other.display_name()
+                    )));
+                }
+            });
+        }
+        Ok(TableDescription {
+            inputs,
+            fields: self.fields.iter().map(|f| f.name().to_string()).collect(),
+            format: self.format.as_ref().map(|f| f.header_line()),
+            time: self.time,
+        })
+    }
+
+    fn build(inputs: &[Input], options: TableOptions, fields: Option<Vec<Field>>) -> FlowsTable {
         let filter = KeyFilter::time(options.time);
         let (local, remote_roots): (Vec<Input>, Vec<Input>) =
             inputs.iter().cloned().partition(|i| !i.is_remote());
@@ -90,21 +178,24 @@ impl FlowsTable {
             })
             .collect();
         let probes = probe_all(&paths);
-        let mut seen: Vec<String> = probes
-            .iter()
-            .flat_map(|p| p.fields.iter().flatten().cloned())
-            .collect();
-        if let Some(remote) = &options.remote {
-            for root in &remote_roots {
-                if let Input::S3(o) = root {
-                    seen.extend(sample_fields(remote, o, &filter));
+        let fields = fields.unwrap_or_else(|| {
+            let mut seen: Vec<String> = probes
+                .iter()
+                .flat_map(|p| p.fields.iter().flatten().cloned())
+                .collect();
+            if let Some(remote) = &options.remote {
+                for root in &remote_roots {
+                    if let Input::S3(o) = root {
+                        seen.extend(sample_fields(remote, o, &filter));
+                    }
                 }
             }
-        }
-        let fields = table_fields(seen.iter().map(String::as_str), options.format.as_ref());
+            table_fields(seen.iter().map(String::as_str), options.format.as_ref())
+        });
         let columns = table_columns(&fields);
         let schema = Arc::new(schema_of(&columns));
         FlowsTable {
+            inputs: inputs.to_vec(),
             probes,
             remote_roots,
             fields,
@@ -114,6 +205,7 @@ impl FlowsTable {
             time: options.time,
             observer: options.observer,
             remote: options.remote,
+            distributed: options.distributed,
         }
     }
 
@@ -337,8 +429,12 @@ impl TableProvider for FlowsTable {
                 filters: predicates.clone(),
                 time: self.time,
             };
-            let source =
-                FlowsFileSource::local(spec, self.observer.clone(), true, self.remote.clone());
+            let source = FlowsFileSource::local(
+                spec,
+                self.observer.clone(),
+                !self.distributed,
+                self.remote.clone(),
+            );
             scans.push(source.exec(projection.cloned())?);
         }
         if scans.is_empty() {

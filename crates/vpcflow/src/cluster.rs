@@ -185,6 +185,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// `vpcflow query --cluster URL`: runs `sql` on the cluster over `input`'s paths, handing result batches to
 /// `on_batch`; returns the result's schema.
 #[cfg(feature = "cluster")]
+use anyhow::Context as _;
+
+#[cfg(feature = "cluster")]
 pub fn query(
     url: &str,
     sql: &str,
@@ -199,9 +202,36 @@ pub fn query(
     if let Some(n) = partitions {
         options.partitions = n.max(1);
     }
-    let format = input.options(None)?.format;
     let session = vpcflow_cluster::ClusterSession::connect(url, &options)?;
-    session.register_inputs(&input.paths, format)?;
+    if !input.paths.is_empty() {
+        let settings = input.session_options()?;
+        // This process samples S3 prefixes for the table's columns with its own settings (--profile); the
+        // scheduler and executors list and read with theirs.
+        let remote = input
+            .paths
+            .iter()
+            .any(|p| p.starts_with("s3://"))
+            .then(|| vpcflow_source::Remote::new(settings.aws.clone(), settings.cache.clone()))
+            .transpose()
+            .context("cannot start the network runtime")?;
+        let observer: vpcflow_engine::Observer =
+            std::sync::Arc::new(|event: vpcflow_engine::ScanEvent<'_>| {
+                if let vpcflow_engine::ScanEvent::Problem(p) = event {
+                    eprintln!("{p}");
+                }
+                true
+            });
+        session.register_inputs(
+            &input.paths,
+            vpcflow_engine::TableOptions {
+                format: settings.format,
+                time: settings.time,
+                observer: Some(observer),
+                remote,
+                distributed: true,
+            },
+        )?;
+    }
     let schema = session.query(sql, |b| {
         on_batch(b).map_err(|e| vpcflow_engine::DataFusionError::External(e.into()))
     })?;

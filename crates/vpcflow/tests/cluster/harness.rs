@@ -33,11 +33,18 @@ struct Process {
 }
 
 impl Process {
-    /// Starts `vpcflow ARGS` with its standard error in `log`, and returns it with its first line of output.
-    fn start(name: &str, args: &[&str], log: PathBuf) -> (Process, String) {
+    /// Starts `vpcflow ARGS` with `env` added to its environment and its standard error in `log`, and returns it
+    /// with its first line of output.
+    fn start(
+        name: &str,
+        args: &[&str],
+        env: &[(String, String)],
+        log: PathBuf,
+    ) -> (Process, String) {
         let stderr = std::fs::File::create(&log).unwrap();
         let mut child = Command::new(binary())
             .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env(
                 "RUST_LOG",
                 "warn,vpcflow_cluster=info,ballista_scheduler=info",
@@ -99,6 +106,8 @@ pub struct Cluster {
     /// The scheduler's address, `127.0.0.1:PORT`.
     pub address: String,
     executors: Vec<Option<Process>>,
+    /// What every executor has in its environment besides the test's own.
+    executor_env: Vec<(String, String)>,
     dir: tempfile::TempDir,
     _turn: MutexGuard<'static, ()>,
 }
@@ -108,6 +117,16 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 impl Cluster {
     /// A scheduler and `executors` executors, all registered.
     pub fn start(executors: usize) -> Cluster {
+        Cluster::start_with(executors, &[], &[])
+    }
+
+    /// A scheduler with `scheduler_env` in its environment and `executors` executors with `executor_env` in
+    /// theirs (each process reads S3 with its own settings), all registered.
+    pub fn start_with(
+        executors: usize,
+        scheduler_env: &[(String, String)],
+        executor_env: &[(String, String)],
+    ) -> Cluster {
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let (scheduler, line) = Process::start(
@@ -124,6 +143,7 @@ impl Cluster {
                 "--no-executors-grace",
                 NO_EXECUTORS_GRACE,
             ],
+            scheduler_env,
             dir.path().join("scheduler.log"),
         );
         let address = line
@@ -134,6 +154,7 @@ impl Cluster {
             scheduler,
             address,
             executors: Vec::new(),
+            executor_env: executor_env.to_vec(),
             dir,
             _turn: turn,
         };
@@ -170,6 +191,7 @@ impl Cluster {
                 "--memory",
                 "512M",
             ],
+            &self.executor_env,
             self.dir.path().join(format!("executor-{i}.log")),
         );
         assert!(line.starts_with("executor "), "executor {i} said {line:?}");
@@ -184,54 +206,75 @@ impl Cluster {
         }
     }
 
-    /// The index of the executor that used the most CPU over the last half second (the one running the task
-    /// of a one-task stage), from `/proc`.
-    pub fn busiest_executor(&self) -> usize {
-        let cpu = |p: &Process| -> u64 {
-            let stat =
-                std::fs::read_to_string(format!("/proc/{}/stat", p.child.id())).unwrap_or_default();
-            // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-            let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-            let fields: Vec<u64> = rest
-                .split_whitespace()
-                .filter_map(|f| f.parse().ok())
-                .collect();
-            fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0)
+    /// The index of the live executor that owns the TCP connection from `local_port` to `remote_port` on
+    /// 127.0.0.1 (the connection's socket in `/proc/net/tcp`, the socket among the executor's `/proc/PID/fd`).
+    pub fn executor_owning(&self, local_port: u16, remote_port: u16) -> Option<usize> {
+        let tcp = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+        let port = |address: &str| {
+            let (_, p) = address.split_once(':')?;
+            u16::from_str_radix(p, 16).ok()
         };
-        let before: Vec<Option<u64>> = self.executors.iter().map(|e| e.as_ref().map(cpu)).collect();
-        std::thread::sleep(Duration::from_millis(500));
-        let after: Vec<Option<u64>> = self.executors.iter().map(|e| e.as_ref().map(cpu)).collect();
-        (0..self.executors.len())
-            .filter_map(|i| Some((i, after[i]? - before[i]?)))
-            .max_by_key(|(_, used)| *used)
-            .map(|(i, _)| i)
-            .expect("a live executor")
-    }
-
-    /// The jobs the scheduler has running, from its REST API.
-    pub fn running_jobs(&self) -> usize {
-        let url = format!("http://{}/api/jobs", self.address);
-        let Ok(mut response) = ureq::get(&url).call() else {
-            return 0;
-        };
-        let text = response.body_mut().read_to_string().unwrap_or_default();
-        let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        value.as_array().map_or(0, |jobs| {
-            jobs.iter()
-                .filter(|j| j.to_string().to_lowercase().contains("running"))
-                .count()
+        // Lines: `sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...`.
+        let inode = tcp.lines().skip(1).find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            (port(fields.get(1)?)? == local_port && port(fields.get(2)?)? == remote_port)
+                .then(|| fields.get(9).map(|s| format!("socket:[{s}]")))?
+        })?;
+        self.executors.iter().enumerate().find_map(|(i, e)| {
+            let fds = std::fs::read_dir(format!("/proc/{}/fd", e.as_ref()?.child.id())).ok()?;
+            fds.flatten()
+                .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+                .any(|target| target.display().to_string() == inode)
+                .then_some(i)
         })
     }
 
-    /// Waits until the scheduler runs a job.
-    pub fn wait_for_a_running_job(&self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while self.running_jobs() == 0 {
-            if Instant::now() > deadline {
-                panic!("no job started in 60 s\n{}", self.logs());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+    /// The scheduler's REST answer at `path`, as JSON.
+    fn api(&self, path: &str) -> serde_json::Value {
+        let url = format!("http://{}{path}", self.address);
+        let mut response = ureq::get(&url).call().unwrap();
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+    }
+
+    /// The tasks of the scan stage (the stage whose plan reads `flows`) of the job started last, as (the
+    /// partitions the task ran, the rows it read), from the REST API.
+    pub fn last_scan_tasks(&self) -> Vec<(Vec<u64>, u64)> {
+        let jobs = self.api("/api/jobs");
+        let last = jobs
+            .as_array()
+            .unwrap()
+            .iter()
+            .max_by_key(|j| j["start_time"].as_u64().unwrap_or(0))
+            .expect("a job");
+        let stages = self.api(&format!(
+            "/api/job/{}/stages",
+            last["job_id"].as_str().unwrap()
+        ));
+        let scan = stages["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| {
+                s["stage_plan"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("file_type=flows")
+            })
+            .expect("a stage that scans flows");
+        scan["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let partitions = t["partition_id"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p.as_u64().unwrap())
+                    .collect();
+                (partitions, t["input_rows"].as_u64().unwrap())
+            })
+            .collect()
     }
 
     /// The executors the scheduler knows, from its REST API.
