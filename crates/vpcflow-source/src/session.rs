@@ -343,17 +343,38 @@ fn within(batch: Batch, time: &TimeRange, wanted: Option<usize>) -> Option<Batch
     })
 }
 
+/// Why a text is not a time for `--since` / `--until`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    /// None of the accepted forms.
+    #[error(
+        "`{0}` is not a time: give 2024-05-01T13:00:00Z, 2024-05-01, Unix seconds, or a span before now such as \
+         2h or 7d"
+    )]
+    NotATime(String),
+    /// A form that was understood, but a time out of the range a timestamp holds.
+    #[error("`{text}` is out of range: {reason}")]
+    OutOfRange {
+        /// The text.
+        text: String,
+        /// Why.
+        reason: String,
+    },
+}
+
 /// Reads `--since` / `--until`: an RFC 3339 time (`2024-05-01T13:00:00Z`), a date (`2024-05-01`, midnight UTC),
 /// Unix seconds, or a span before now (`2h`, `30m`, `7d`, `1d 12h`).
-pub fn parse_time(text: &str) -> Result<i64, String> {
+pub fn parse_time(text: &str) -> Result<i64, TimeError> {
     let text = text.trim();
+    let out_of_range = |e: jiff::Error| TimeError::OutOfRange {
+        text: text.to_string(),
+        reason: e.to_string(),
+    };
     if let Ok(t) = text.parse::<jiff::Timestamp>() {
         return Ok(t.as_second());
     }
     if let Ok(d) = text.parse::<jiff::civil::Date>() {
-        let t = d
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .map_err(|e| e.to_string())?;
+        let t = d.to_zoned(jiff::tz::TimeZone::UTC).map_err(out_of_range)?;
         return Ok(t.timestamp().as_second());
     }
     if let Ok(seconds) = text.parse::<i64>() {
@@ -361,13 +382,10 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
     }
     if let Ok(span) = text.parse::<jiff::Span>() {
         let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
-        let then = now.checked_sub(span.abs()).map_err(|e| e.to_string())?;
+        let then = now.checked_sub(span.abs()).map_err(out_of_range)?;
         return Ok(then.timestamp().as_second());
     }
-    Err(format!(
-        "`{text}` is not a time: give 2024-05-01T13:00:00Z, 2024-05-01, Unix seconds, or a span before now \
-         such as 2h or 7d"
-    ))
+    Err(TimeError::NotATime(text.to_string()))
 }
 
 #[cfg(test)]
@@ -383,10 +401,9 @@ mod tests {
         let two_hours = parse_time("2h").unwrap();
         assert!((now - 7200 - two_hours).abs() <= 2, "{two_hours}");
         assert!(parse_time("7d").unwrap() < two_hours);
-        assert!(
-            parse_time("yesterday-ish")
-                .unwrap_err()
-                .contains("not a time")
+        assert_eq!(
+            parse_time("yesterday-ish"),
+            Err(TimeError::NotATime("yesterday-ish".into()))
         );
     }
 }
