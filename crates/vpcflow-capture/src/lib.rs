@@ -18,6 +18,7 @@ pub mod records;
 pub mod simulate;
 mod summary;
 pub mod synth;
+pub mod synth_vpc;
 pub mod table;
 pub mod verdict;
 

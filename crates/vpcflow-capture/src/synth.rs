@@ -50,8 +50,10 @@ impl Default for SynthOptions {
     }
 }
 
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
+pub(crate) const ACCOUNT: &str = "123456789012";
+pub(crate) const REGION: &str = "us-east-1";
+/// The VPC of every interface.
+pub(crate) const VPC: &str = "vpc-0a1b2c3d4e5f60718";
 const FLOW_LOG_ID: &str = "fl-0a1b2c3d4e5f60718";
 
 /// Writes the objects under `out`; returns their paths.
@@ -191,26 +193,28 @@ impl Zipf {
     }
 }
 
-struct Interface {
-    id: String,
-    addr: String,
-    subnet: String,
-    instance: String,
+pub(crate) struct Interface {
+    pub(crate) id: String,
+    pub(crate) addr: String,
+    pub(crate) subnet: String,
+    pub(crate) instance: String,
     az: String,
-    v6: Option<String>,
+    pub(crate) v6: Option<String>,
 }
 
-struct World {
-    interfaces: Vec<Interface>,
+pub(crate) struct World {
+    pub(crate) interfaces: Vec<Interface>,
     talkers: Zipf,
     servers: Vec<(String, u16, u8)>,
+    /// Internet sites the network ACL denies on the way out.
+    pub(crate) blocked: Vec<String>,
     server_pick: Zipf,
     scanners: Vec<String>,
     scanner_pick: Zipf,
 }
 
 impl World {
-    fn new(opts: &SynthOptions) -> World {
+    pub(crate) fn new(opts: &SynthOptions) -> World {
         let mut rng = Rng::new(opts.seed);
         let n = opts.interfaces.max(2);
         let interfaces = (0..n)
@@ -269,7 +273,15 @@ impl World {
                 )
             })
             .collect();
+        // One internet site in forty (index 8, 48, …: the web and NTP sites) is blocked.
+        let blocked = servers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 40 == 8)
+            .map(|(_, (addr, _, _))| addr.clone())
+            .collect();
         World {
+            blocked,
             talkers: Zipf::new(n, 1.1),
             server_pick: Zipf::new(servers.len(), 1.2),
             servers,
@@ -351,7 +363,8 @@ impl World {
         let packets = 1 + (2000.0 * heavy.powi(6)) as u64 + rng.below(20);
         let bytes = packets * (60 + rng.below(1400));
         let ephemeral = 32768 + rng.below(28000) as u16;
-        let rejected = rng.below(100) < 3;
+        // A few internet sites are blocked by the network ACL's outbound rules (see `vpc_config`).
+        let rejected = self.blocked.contains(server);
         let request = Rec {
             src: local.clone(),
             dst: server.clone(),
@@ -361,7 +374,13 @@ impl World {
             packets,
             bytes,
             action: if rejected { "REJECT" } else { "ACCEPT" },
-            flags: if *proto == 6 { 19 } else { 0 },
+            // As AWS logs a short TCP conversation: SYN and FIN from the client (3); a rejected one only ever sends
+            // SYN (2).
+            flags: match (*proto, rejected) {
+                (6, false) => 3,
+                (6, true) => 2,
+                _ => 0,
+            },
             ingress: false,
             v6,
             ..base
@@ -377,7 +396,8 @@ impl World {
             dstport: ephemeral,
             packets: reply_packets,
             bytes: reply_packets * (100 + rng.below(1300)),
-            flags: if *proto == 6 { 18 } else { 0 },
+            // SYN-ACK and FIN from the server (19).
+            flags: if *proto == 6 { 19 } else { 0 },
             ingress: true,
             ..request.clone()
         };
@@ -421,7 +441,7 @@ impl Rec<'_> {
                 Field::Version => put!(format.version()),
                 Field::AccountId => put!(ACCOUNT),
                 Field::InterfaceId => put!(self.iface.id),
-                Field::VpcId => put!("vpc-0a1b2c3d4e5f60718"),
+                Field::VpcId => put!(VPC),
                 Field::SubnetId => put!(self.iface.subnet),
                 Field::InstanceId => put!(self.iface.instance),
                 Field::Region => put!(REGION),

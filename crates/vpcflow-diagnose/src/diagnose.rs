@@ -12,12 +12,16 @@
 use crate::connections::{Connection, Conversations, Endpoint, Flow, Leg, Verdict};
 use crate::timeline::{Timeline, is_public};
 use serde::Serialize;
-use vpcflow_netmodel::{Control, Packet, Step, StepOutcome, VpcModel, icmp_echo};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use vpcflow_netmodel::{
+    Control, Packet, Step, StepOutcome, Verdict as ModelVerdict, VpcModel, icmp_echo,
+};
 use vpcflow_record::Direction;
 use vpcflow_record::reading::{Confidence, as_inbound, has_ports};
 
 /// What did it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cause {
     /// VPC Block Public Access (`reject-reason` BPA).
@@ -99,6 +103,16 @@ pub struct OtherConnection {
 
 impl Reason {
     /// The other connection the reason points to, if any.
+    pub fn other(&self) -> Option<&OtherConnection> {
+        match self {
+            Reason::AclRejectsInboundReplies { connection }
+            | Reason::OutboundWorks { connection }
+            | Reason::AllowedBefore { connection } => Some(connection),
+            _ => None,
+        }
+    }
+
+    /// The other connection the reason points to, if any, to number it.
     pub fn other_mut(&mut self) -> Option<&mut OtherConnection> {
         match self {
             Reason::AclRejectsInboundReplies { connection }
@@ -158,7 +172,7 @@ pub enum Needed {
 }
 
 /// Which packet of the connection a configuration step is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Which {
     /// Client to server.
@@ -168,7 +182,7 @@ pub enum Which {
 }
 
 /// Whether the configuration explains what the records show.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum Agreement {
     /// The configuration drops the packet the records show rejected (or its reply).
@@ -202,7 +216,7 @@ pub struct ConfigFinding {
 }
 
 /// Why the configuration could not be evaluated for an interface of a connection.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Undecided {
     /// The interface is not in the configuration (`describe-network-interfaces`).
@@ -298,6 +312,8 @@ pub(crate) const QUIET: i64 = 600;
 /// Diagnoses every connection that had something rejected (and outbound requests that got no reply), from the
 /// records and, when given, the configuration.
 pub fn diagnose(conv: &Conversations, model: Option<&VpcModel>) -> Vec<Diagnosis> {
+    let evaluations = model.map(Evaluations::new);
+    let model = evaluations.as_ref();
     let mut timeline = Timeline::new();
     for f in &conv.flows {
         timeline.record(f, conv.own_addr.get(&f.interface).map(String::as_str));
@@ -337,7 +353,7 @@ pub fn diagnose_connection(
     c: &Connection,
     flows: &[Flow],
     timeline: &Timeline,
-    model: Option<&VpcModel>,
+    model: Option<&Evaluations>,
 ) -> Option<Diagnosis> {
     if !needs_diagnosis(c) {
         return None;
@@ -662,7 +678,13 @@ fn closing(flows: &[Flow], idx: &[usize]) -> bool {
     })
 }
 
-fn config_finding(flows: &[Flow], c: &Connection, leg: &Leg, model: &VpcModel) -> ConfigFinding {
+fn config_finding(
+    flows: &[Flow],
+    c: &Connection,
+    leg: &Leg,
+    evaluations: &Evaluations,
+) -> ConfigFinding {
+    let model = evaluations.model;
     let mut out = ConfigFinding {
         interface: leg.interface.clone(),
         request: None,
@@ -721,7 +743,9 @@ fn config_finding(flows: &[Flow], c: &Connection, leg: &Leg, model: &VpcModel) -
         icmp: icmp_echo(c.protocol, false),
         established: false,
     };
-    let req_verdict = model.evaluate(&request);
+    // A record on this interface proves the request got here (a reply logged here was an answer to it), and a
+    // reply logged here proves the reply did: a closed way in is then the snapshot disagreeing with the log.
+    let req_verdict = evaluations.evaluate(&request, dir == Direction::Ingress);
     let sg_passed = req_verdict.steps.iter().any(|s| {
         matches!(s.control, Control::SecurityGroup { .. }) && s.outcome == StepOutcome::Allow
     });
@@ -742,9 +766,13 @@ fn config_finding(flows: &[Flow], c: &Connection, leg: &Leg, model: &VpcModel) -
                 .any(|&i| flows[i].action == Some(vpcflow_record::Action::Accept)),
     };
     out.packets.push(request);
+    let reply_logged = !leg.reply.is_empty();
     let rep_verdict = req_verdict.allowed.then(|| {
         out.packets.push(reply.clone());
-        model.evaluate(&reply)
+        evaluations.evaluate(
+            &reply,
+            reply.direction == Direction::Ingress && reply_logged,
+        )
     });
     out.decided_by = req_verdict
         .decided_by()
@@ -758,19 +786,82 @@ fn config_finding(flows: &[Flow], c: &Connection, leg: &Leg, model: &VpcModel) -
     let log_request_rejected = leg.request.iter().any(|&i| flows[i].rejected());
     let log_reply_rejected = leg.reply.iter().any(|&i| flows[i].rejected());
     let certain = req_verdict.certain && rep_verdict.as_ref().is_none_or(|v| v.certain);
-    out.agreement = match (&out.decided_by, log_request_rejected, log_reply_rejected) {
-        (Some((Which::Request, _)), true, _) => Agreement::Agrees,
-        (Some((Which::Reply, _)), _, true) => Agreement::Agrees,
-        // A reply that cannot be routed out: AWS logs the request as rejected.
-        (Some((Which::Reply, step)), true, _) if matches!(step.control, Control::Route { .. }) => {
-            Agreement::Agrees
-        }
-        (Some(_), false, false) => Agreement::Agrees,
-        (Some(_), _, _) => Agreement::Differs,
-        (None, _, _) if !certain => Agreement::Undecided,
-        (None, _, _) => Agreement::ConfigAllows,
+    out.agreement = match &out.decided_by {
+        Some((which, step)) => agreement(*which, step, log_request_rejected, log_reply_rejected),
+        None if !certain => Agreement::Undecided,
+        None => Agreement::ConfigAllows,
     };
     out.request = Some(req_verdict);
     out.reply = rep_verdict;
     out
+}
+
+/// Whether the step the configuration blames explains what the records show rejected. A record's REJECT is the
+/// verdict of the interface's network ACL or security groups; a route or gateway that drops a packet leaves no
+/// record of it on the interface, so it explains a rejected record only in the way AWS is seen to log it: a
+/// request whose reply cannot be routed back is logged as rejected where it arrived.
+fn agreement(which: Which, step: &Step, request_rejected: bool, reply_rejected: bool) -> Agreement {
+    let at_interface = matches!(
+        step.control,
+        Control::SecurityGroup { .. } | Control::NetworkAcl { .. }
+    );
+    let on_the_way = matches!(
+        step.control,
+        Control::Route { .. } | Control::InternetGateway { .. }
+    );
+    match (which, request_rejected, reply_rejected) {
+        // Nothing logged as rejected (an outbound request with no reply): any drop explains the silence.
+        (_, false, false) => Agreement::Agrees,
+        (Which::Request, true, _) if at_interface => Agreement::Agrees,
+        (Which::Reply, _, true) if at_interface => Agreement::Agrees,
+        (Which::Reply, true, _) if on_the_way => Agreement::Agrees,
+        _ => Agreement::Differs,
+    }
+}
+
+/// The VPC model's answers, each worked out once: over a day of logs the same question (this packet at this
+/// interface, known to have arrived or not) comes up for thousands of connections. Bounded: past
+/// [`Evaluations::KEPT`] answers, the cache starts again.
+pub struct Evaluations<'m> {
+    model: &'m VpcModel,
+    cache: RefCell<HashMap<(Packet, bool), ModelVerdict>>,
+}
+
+impl<'m> Evaluations<'m> {
+    /// The most answers kept.
+    pub const KEPT: usize = 200_000;
+
+    /// No answers yet.
+    pub fn new(model: &'m VpcModel) -> Evaluations<'m> {
+        Evaluations {
+            model,
+            cache: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The verdict on `packet` ([`VpcModel::evaluate_arrived`] when a record shows it `arrived`).
+    fn evaluate(&self, packet: &Packet, arrived: bool) -> ModelVerdict {
+        // No rule looks at the source port: a question is the same whatever port the client picked.
+        let key = (
+            Packet {
+                src_port: 0,
+                ..packet.clone()
+            },
+            arrived,
+        );
+        if let Some(v) = self.cache.borrow().get(&key) {
+            return v.clone();
+        }
+        let v = if arrived {
+            self.model.evaluate_arrived(packet)
+        } else {
+            self.model.evaluate(packet)
+        };
+        let mut cache = self.cache.borrow_mut();
+        if cache.len() >= Self::KEPT {
+            cache.clear();
+        }
+        cache.insert(key, v.clone());
+        v
+    }
 }

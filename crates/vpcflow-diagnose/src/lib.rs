@@ -9,16 +9,18 @@
 //! that did it and the smallest change that would allow it. These are facts; `vpcflow-explain` says them in English
 //! or Japanese.
 
+pub mod analysis;
 pub mod connections;
 mod diagnose;
 pub mod pairing;
+pub mod summary;
 pub mod timeline;
 
 pub use connections::{
     CatalogPorts, Connection, Conversations, Counts, Endpoint, Flow, Leg, Verdict, interface_side,
 };
 pub use diagnose::{
-    Agreement, Cause, ConfigFinding, Diagnosis, Finding, Needed, OtherConnection, Reason, Report,
-    ReportItem, Undecided, Which, diagnose, diagnose_connection, needs_diagnosis,
+    Agreement, Cause, ConfigFinding, Diagnosis, Evaluations, Finding, Needed, OtherConnection,
+    Reason, Report, ReportItem, Undecided, Which, diagnose, diagnose_connection, needs_diagnosis,
 };
 pub use vpcflow_record::reading::{Confidence, InitiatorBasis};

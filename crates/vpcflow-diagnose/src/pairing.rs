@@ -23,7 +23,7 @@ use crate::connections::{
 };
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
-use std::hash::{BuildHasher, Hash};
+use std::hash::BuildHasher;
 
 /// A decided connection with its records (the legs' indices point into `flows`).
 #[derive(Clone, Debug)]
@@ -55,7 +55,7 @@ struct OpenLeg {
     key: LegKey,
 }
 
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq)]
 struct LegKey {
     interface: String,
     protocol: u8,
@@ -63,7 +63,7 @@ struct LegKey {
     hi: Endpoint,
 }
 
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq)]
 struct PacketKey {
     protocol: u8,
     lo: Endpoint,
@@ -94,6 +94,12 @@ pub struct Pairing {
     deadlines: BinaryHeap<Reverse<(i64, u64)>>,
     /// Connections that may be one half of a NAT gateway connection, waiting for the other half.
     nat: Vec<(i64, Paired)>,
+    /// The starts of the open connections (a count per start), and the earliest start among those waiting for a
+    /// NAT partner: what a caller ordering the output by start waits for.
+    open_starts: BTreeMap<i64, usize>,
+    nat_start: Option<i64>,
+    /// The same per interface (a count per start of the open connections with a leg on it).
+    open_on: HashMap<String, BTreeMap<i64, usize>>,
     /// Gateway halves two translating halves have claimed: ambiguous, joined to neither.
     contested: BTreeSet<u64>,
     /// Open connections on NAT gateways' interfaces, by interface: (start, cluster), so that a gateway's own
@@ -105,8 +111,49 @@ pub struct Pairing {
     now: i64,
 }
 
-fn endpoints(a: Endpoint, b: Endpoint) -> (Endpoint, Endpoint) {
+/// Two ends, lower first (as [`Endpoint`] orders them).
+fn ordered<'a>(a: (&'a str, u16), b: (&'a str, u16)) -> ((&'a str, u16), (&'a str, u16)) {
     if a <= b { (a, b) } else { (b, a) }
+}
+
+fn endpoint((addr, port): (&str, u16)) -> Endpoint {
+    Endpoint {
+        addr: addr.to_string(),
+        port,
+    }
+}
+
+fn view(e: &Endpoint) -> (&str, u16) {
+    (&e.addr, e.port)
+}
+
+impl LegKey {
+    fn is(&self, interface: &str, protocol: u8, lo: (&str, u16), hi: (&str, u16)) -> bool {
+        self.protocol == protocol
+            && view(&self.lo) == lo
+            && view(&self.hi) == hi
+            && self.interface == interface
+    }
+
+    /// The hash its borrowed parts have when a record looks it up.
+    fn hash(&self, hasher: &foldhash::fast::RandomState) -> u64 {
+        hasher.hash_one((
+            self.interface.as_str(),
+            self.protocol,
+            view(&self.lo),
+            view(&self.hi),
+        ))
+    }
+}
+
+impl PacketKey {
+    fn is(&self, protocol: u8, lo: (&str, u16), hi: (&str, u16)) -> bool {
+        self.protocol == protocol && view(&self.lo) == lo && view(&self.hi) == hi
+    }
+
+    fn hash(&self, hasher: &foldhash::fast::RandomState) -> u64 {
+        hasher.hash_one((self.protocol, view(&self.lo), view(&self.hi)))
+    }
 }
 
 impl Pairing {
@@ -123,6 +170,9 @@ impl Pairing {
             nat: Vec::new(),
             gateway_open: HashMap::new(),
             contested: BTreeSet::new(),
+            open_starts: BTreeMap::new(),
+            nat_start: None,
+            open_on: HashMap::new(),
             next_leg: 0,
             next_cluster: 0,
             seq: 0,
@@ -143,13 +193,19 @@ impl Pairing {
 
     /// The earliest start of a connection not yet handed out (open, or waiting for a NAT partner).
     pub fn pending_start(&self) -> Option<i64> {
+        let open = self.open_starts.first_key_value().map(|(s, _)| *s);
+        open.into_iter().chain(self.nat_start).min()
+    }
+
+    /// The earliest start of a connection not yet handed out with a leg on `interface` (or, among those
+    /// waiting for a NAT partner, any): a connection that may still overlap another on the interface.
+    pub fn pending_start_on(&self, interface: &str) -> Option<i64> {
         let open = self
-            .clusters
-            .values()
-            .filter_map(|c| c.legs.iter().flatten().map(|(_, f)| f.span().0).min())
-            .min();
-        let nat = self.nat.iter().map(|(_, p)| p.connection.start).min();
-        open.into_iter().chain(nat).min()
+            .open_on
+            .get(interface)
+            .and_then(|m| m.first_key_value())
+            .map(|(s, _)| *s);
+        open.into_iter().chain(self.nat_start).min()
     }
 
     /// How many connections are open or waiting.
@@ -163,25 +219,17 @@ impl Pairing {
         self.advance(s, out);
         let seq = self.seq;
         self.seq += 1;
-        let leg_key = LegKey {
-            interface: flow.interface.clone(),
-            protocol: flow.protocol,
-            lo: Endpoint {
-                addr: flow.src.clone(),
-                port: flow.src_port,
-            },
-            hi: Endpoint {
-                addr: flow.dst.clone(),
-                port: flow.dst_port,
-            },
-        };
-        let (lo, hi) = endpoints(leg_key.lo.clone(), leg_key.hi.clone());
-        let leg_key = LegKey { lo, hi, ..leg_key };
-        let leg_hash = self.hasher.hash_one(&leg_key);
+        // Looked up by borrowed parts; a key is owned only when a leg or a connection begins.
+        let (lo, hi) = ordered((&flow.src, flow.src_port), (&flow.dst, flow.dst_port));
+        let leg_hash = self
+            .hasher
+            .hash_one((flow.interface.as_str(), flow.protocol, lo, hi));
         let open = self.legs.get(&leg_hash).and_then(|ids| {
-            ids.iter()
-                .copied()
-                .find(|id| self.open_legs[id].key == leg_key)
+            ids.iter().copied().find(|id| {
+                self.open_legs[id]
+                    .key
+                    .is(&flow.interface, flow.protocol, lo, hi)
+            })
         });
         if let Some(id) = open {
             let leg = self.open_legs.get_mut(&id).expect("listed");
@@ -194,43 +242,45 @@ impl Pairing {
             cluster.end = cluster.end.max(e);
             return;
         }
-        let (plo, phi) = endpoints(
-            Endpoint {
-                addr: flow.packet_src().to_string(),
-                port: flow.src_port,
-            },
-            Endpoint {
-                addr: flow.packet_dst().to_string(),
-                port: flow.dst_port,
-            },
-        );
-        let packet_key = PacketKey {
+        let leg_key = LegKey {
+            interface: flow.interface.clone(),
             protocol: flow.protocol,
-            lo: plo,
-            hi: phi,
+            lo: endpoint(lo),
+            hi: endpoint(hi),
         };
-        let packet_hash = self.hasher.hash_one(&packet_key);
+        let (plo, phi) = ordered(
+            (flow.packet_src(), flow.src_port),
+            (flow.packet_dst(), flow.dst_port),
+        );
+        let packet_hash = self.hasher.hash_one((flow.protocol, plo, phi));
         let joins = self.current.get(&packet_hash).and_then(|ids| {
             ids.iter().copied().find(|id| {
                 let c = &self.clusters[id];
-                c.key == packet_key
+                c.key.is(flow.protocol, plo, phi)
                     && s <= c.end.saturating_add(GAP)
                     && !c.legs.iter().any(|l| l[0].1.interface == flow.interface)
             })
         });
+        let packet_key = || PacketKey {
+            protocol: flow.protocol,
+            lo: endpoint(plo),
+            hi: endpoint(phi),
+        };
         let cluster_id = match joins {
             Some(id) => id,
             None => {
                 // A new connection; the previous one of these packets (if any) takes no new legs.
                 let id = self.next_cluster;
                 self.next_cluster += 1;
+                let key = packet_key();
                 let ids = self.current.entry(packet_hash).or_default();
-                ids.retain(|c| self.clusters.get(c).is_none_or(|c| c.key != packet_key));
+                ids.retain(|c| self.clusters.get(c).is_none_or(|c| c.key != key));
                 ids.push(id);
+                count(&mut self.open_starts, s, 1);
                 self.clusters.insert(
                     id,
                     Cluster {
-                        key: packet_key,
+                        key,
                         start: s,
                         end: e,
                         legs: Vec::new(),
@@ -241,6 +291,14 @@ impl Pairing {
             }
         };
         let cluster = self.clusters.get_mut(&cluster_id).expect("made above");
+        match self.open_on.get_mut(&flow.interface) {
+            Some(open) => count(open, cluster.start, 1),
+            None => {
+                let mut open = BTreeMap::new();
+                count(&mut open, cluster.start, 1);
+                self.open_on.insert(flow.interface.clone(), open);
+            }
+        }
         if self.learned.intermediate.contains(&flow.interface) {
             self.gateway_open
                 .entry(flow.interface.clone())
@@ -288,7 +346,7 @@ impl Pairing {
 
     fn close_leg(&mut self, id: u64, out: &mut impl FnMut(Paired)) {
         let leg = self.open_legs.remove(&id).expect("open");
-        let hash = self.hasher.hash_one(&leg.key);
+        let hash = leg.key.hash(&self.hasher);
         if let Some(ids) = self.legs.get_mut(&hash) {
             ids.retain(|l| *l != id);
             if ids.is_empty() {
@@ -301,7 +359,15 @@ impl Pairing {
             return;
         }
         let cluster = self.clusters.remove(&leg.cluster).expect("present");
+        count(&mut self.open_starts, cluster.start, -1);
         for l in &cluster.legs {
+            let interface = &l[0].1.interface;
+            if let Some(open) = self.open_on.get_mut(interface) {
+                count(open, cluster.start, -1);
+                if open.is_empty() {
+                    self.open_on.remove(interface);
+                }
+            }
             if let Some(open) = self.gateway_open.get_mut(&l[0].1.interface) {
                 open.remove(&(cluster.start, leg.cluster));
                 if open.is_empty() {
@@ -309,7 +375,7 @@ impl Pairing {
                 }
             }
         }
-        let hash = self.hasher.hash_one(&cluster.key);
+        let hash = cluster.key.hash(&self.hasher);
         if let Some(ids) = self.current.get_mut(&hash) {
             ids.retain(|c| *c != leg.cluster);
             if ids.is_empty() {
@@ -318,6 +384,8 @@ impl Pairing {
         }
         let paired = self.decide(leg.cluster, cluster);
         if nat_candidate(&paired.connection, &paired.flows, &self.learned) {
+            let start = paired.connection.start;
+            self.nat_start = Some(self.nat_start.map_or(start, |s| s.min(start)));
             self.nat.push((paired.connection.end, paired));
         } else {
             out(paired);
@@ -415,6 +483,7 @@ impl Pairing {
                 self.nat.push((end, p));
             }
         }
+        self.nat_start = self.nat.iter().map(|(_, p)| p.connection.start).min();
     }
 
     /// Whether a connection still open on `p`'s gateway interface, started soon enough to be its other half,
@@ -435,5 +504,14 @@ impl Pairing {
     pub fn finish(mut self, out: &mut impl FnMut(Paired)) {
         self.advance(i64::MAX, out);
         self.release_nat(i64::MAX, true, out);
+    }
+}
+
+/// Adds `delta` to the count of `key`, forgetting keys whose count is zero.
+pub(crate) fn count(map: &mut BTreeMap<i64, usize>, key: i64, delta: isize) {
+    let n = map.entry(key).or_default();
+    *n = n.saturating_add_signed(delta);
+    if *n == 0 {
+        map.remove(&key);
     }
 }

@@ -102,7 +102,11 @@ impl Timeline {
         }
         let from = f.start.unwrap_or(i64::MIN);
         let to = f.span_end();
-        let sent = &mut self.interfaces.entry(f.interface.clone()).or_default().sent;
+        if !self.interfaces.contains_key(&f.interface) {
+            self.interfaces
+                .insert(f.interface.clone(), Interface::default());
+        }
+        let sent = &mut self.interfaces.get_mut(&f.interface).expect("made").sent;
         // Records come roughly in time order, so this is nearly always an append.
         let at = sent.partition_point(|&(s, _)| s <= from);
         sent.insert(at, (from, to));
@@ -190,6 +194,16 @@ impl Timeline {
                 && t.sent_before.is_none()
                 && t.allowed_before.is_none())
         });
+    }
+
+    /// The connections the summaries of pruned entries point to: a finding may still refer to them.
+    pub fn summarized(&self) -> impl Iterator<Item = usize> + '_ {
+        self.interfaces.values().flat_map(|t| {
+            t.allowed_before
+                .iter()
+                .chain(t.served_before.values())
+                .map(|(_, o)| o.id)
+        })
     }
 
     fn get(&self, interface: &str) -> Option<&Interface> {

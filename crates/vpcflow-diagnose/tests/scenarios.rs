@@ -203,18 +203,28 @@ fn exp5b_internet_gateway_detached() {
             .iter()
             .any(|f| f.cause == Cause::Routing && f.confidence == Confidence::Possible)
     );
+    // The record proves the request came in, so the detached gateway is the snapshot disagreeing with the log,
+    // not the cause; the groups and ACL allow the request, and the reply meets the route the detachment turned
+    // blackhole, which is how AWS comes to log the request as rejected.
+    let cf = &r.config[0].config[0];
+    let contradicted = cf.request.as_ref().unwrap().contradicted.as_ref();
+    assert!(
+        matches!(
+            contradicted.map(|s| &s.control),
+            Some(Control::InternetGateway {
+                attached: false,
+                ..
+            })
+        ),
+        "{cf:#?}"
+    );
     let (which, control, fix) = decided(&r.config[0]);
-    assert_eq!(which, Which::Request);
-    assert!(matches!(
-        control,
-        Control::InternetGateway {
-            attached: false,
-            ..
-        }
-    ));
+    assert_eq!(which, Which::Reply);
+    assert!(matches!(control, Control::Route { route: Some(r), .. } if !r.active));
     assert!(
         matches!(fix, Some(Fix::AttachInternetGateway { gateway_id: Some(g), .. }) if g == "igw-0f1a2b3c4d5e60789")
     );
+    assert_eq!(cf.agreement, Agreement::Agrees);
 }
 
 #[test]
@@ -292,4 +302,79 @@ fn the_report_is_facts() {
     let report = vpcflow_diagnose::Report::new(&conv, &diagnoses, Some(&m));
     assert!(report.diagnoses.iter().all(|d| d.text.is_none()));
     insta::assert_json_snapshot!("report_exp3", report);
+}
+
+#[test]
+fn a_snapshot_without_the_public_address_disagrees_with_the_log() {
+    let r = run("no-public-address");
+    let cf = &r.config[0].config[0];
+    // The record proves the packet came in: the missing public address is a disagreement, not the cause.
+    let contradicted = cf.request.as_ref().unwrap().contradicted.as_ref().unwrap();
+    assert!(matches!(
+        contradicted.control,
+        Control::InternetGateway {
+            public_address: false,
+            attached: true,
+            ..
+        }
+    ));
+    assert!(
+        matches!(&contradicted.fix, Some(Fix::AssociatePublicAddress { interface_id }) if interface_id == "eni-0322957cfa6bc9585")
+    );
+    // The security group is what rejected it, and that agrees with the record.
+    let (which, control, fix) = decided(&r.config[0]);
+    assert_eq!(which, Which::Request);
+    assert!(matches!(control, Control::SecurityGroup { .. }));
+    assert!(matches!(fix, Some(Fix::AddSecurityGroupRule { .. })));
+}
+
+#[test]
+fn a_security_group_reference_that_excludes_the_source_is_a_near_miss() {
+    let r = run("sg-reference-excludes-source");
+    let c = &r.conv.connections[0];
+    assert_eq!(c.verdict, Verdict::RequestRejected);
+    assert_eq!(c.legs.len(), 2);
+    let d = &r.config[0];
+    // Evaluated where it was rejected: the database's interface.
+    let cf = d
+        .config
+        .iter()
+        .find(|cf| cf.interface == "eni-0a1b2c3d4e5f60202")
+        .unwrap();
+    assert_eq!(cf.agreement, Agreement::Agrees);
+    let (_, step) = cf.decided_by.as_ref().unwrap();
+    let [
+        vpcflow_netmodel::NearMiss::GroupReference {
+            group_id,
+            referenced,
+            peer_interface,
+            peer_groups,
+            ..
+        },
+    ] = &step.near_misses[..]
+    else {
+        panic!("{step:#?}")
+    };
+    assert_eq!(group_id, "sg-0a1b2c3d4e5f60222");
+    assert_eq!(referenced, "sg-0a1b2c3d4e5f60333");
+    assert_eq!(peer_interface.as_deref(), Some("eni-0a1b2c3d4e5f60101"));
+    assert_eq!(
+        peer_groups.as_deref(),
+        Some(&["sg-0a1b2c3d4e5f60111".to_string()][..])
+    );
+}
+
+#[test]
+fn a_network_acl_allow_numbered_after_a_deny_is_a_near_miss() {
+    let r = run("nacl-allow-shadowed");
+    assert_eq!(r.config.len(), 1, "only the client in the denied range");
+    let (which, control, _) = decided(&r.config[0]);
+    assert_eq!(which, Which::Request);
+    assert!(matches!(control, Control::NetworkAcl { rule: Some(e), .. } if e.rule_number == 90));
+    let step = &r.config[0].config[0].decided_by.as_ref().unwrap().1;
+    assert!(matches!(
+        &step.near_misses[..],
+        [vpcflow_netmodel::NearMiss::ShadowedAllow { allow, deny, .. }]
+            if allow.rule_number == 100 && deny.rule_number == 90
+    ));
 }

@@ -12,6 +12,7 @@
 //! callback, and the async runtime stays an implementation detail of this crate.
 
 pub mod arrays;
+pub mod connections;
 pub mod export;
 pub mod filter;
 pub mod instants;
@@ -21,6 +22,7 @@ pub mod rules;
 pub mod scalars;
 pub mod scan;
 pub mod schema;
+pub mod sort;
 pub mod source;
 pub mod table;
 pub mod trino;

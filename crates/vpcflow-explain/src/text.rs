@@ -6,7 +6,11 @@ use crate::message::Message;
 use crate::render::{Label, Style, words};
 use crate::{Lang, reading::Reading};
 use std::fmt::Write as _;
-use vpcflow_diagnose::{Agreement, Confidence, ConfigFinding, Conversations, Diagnosis, Report};
+use vpcflow_diagnose::summary::Group;
+use vpcflow_diagnose::{
+    Agreement, Confidence, ConfigFinding, Connection, Conversations, Counts, Diagnosis, Flow,
+    Report,
+};
 use vpcflow_netmodel::{Packet, PathCheck, Verdict};
 
 /// An explanation: `location: headline`, then one `  - note` line per note.
@@ -20,41 +24,71 @@ pub fn explanation(reading: &Reading, headline: &Message, notes: &[Message]) -> 
 
 /// The `conversations` listing: every connection with its records, then the counts.
 pub fn conversations(conv: &Conversations, style: &Style) -> String {
-    let w = style.words();
     let mut out = String::new();
     for (i, c) in conv.connections.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let _ = writeln!(out, "{}", w.connection(c, i + 1));
-        let _ = writeln!(out, "   {}", w.when_and_who(c, style));
-        for leg in &c.legs {
-            let _ = writeln!(out, "   {}:", w.leg(leg));
-            for (label, records) in [
-                (Label::RequestRecord, &leg.request),
-                (Label::ReplyRecord, &leg.reply),
-            ] {
-                for &f in records {
-                    let _ = writeln!(out, "     {} {}", w.label(label), w.flow(&conv.flows[f]));
-                }
+        out.push_str(&connection(i + 1, c, &conv.flows, style));
+    }
+    out.push('\n');
+    out.push_str(&conversations_summary(&conv.counts(), style));
+    out
+}
+
+/// One connection of the `conversations` listing, numbered `number`, with its records (which its legs point
+/// into).
+pub fn connection(number: usize, c: &Connection, flows: &[Flow], style: &Style) -> String {
+    let w = style.words();
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", w.connection(c, number));
+    let _ = writeln!(out, "   {}", w.when_and_who(c, style));
+    for leg in &c.legs {
+        let _ = writeln!(out, "   {}:", w.leg(leg));
+        for (label, records) in [
+            (Label::RequestRecord, &leg.request),
+            (Label::ReplyRecord, &leg.reply),
+        ] {
+            for &f in records {
+                let _ = writeln!(out, "     {} {}", w.label(label), w.flow(&flows[f]));
             }
         }
     }
-    let _ = writeln!(out, "\n{}", w.conversations_summary(&conv.counts()));
     out
+}
+
+/// The count line under the `conversations` listing.
+pub fn conversations_summary(counts: &Counts, style: &Style) -> String {
+    format!("{}\n", style.words().conversations_summary(counts))
+}
+
+/// The count line under the `diagnose` report.
+pub fn diagnoses_summary(counts: &Counts, style: &Style) -> String {
+    format!("{}\n", style.words().diagnoses_summary(counts))
 }
 
 /// One diagnosis: the connection, its records, the reading of the records, what would decide, and the
 /// configuration's answer.
 pub fn diagnosis(conv: &Conversations, d: &Diagnosis, style: &Style) -> String {
-    let w = style.words();
     let c = &conv.connections[d.connection];
+    diagnosis_of(d.connection + 1, c, &conv.flows, d, style)
+}
+
+/// The diagnosis `d` of connection `c`, numbered `number`, whose legs point into `flows`.
+pub fn diagnosis_of(
+    number: usize,
+    c: &Connection,
+    flows: &[Flow],
+    d: &Diagnosis,
+    style: &Style,
+) -> String {
+    let w = style.words();
     let mut out = String::new();
-    let _ = writeln!(out, "{}", w.connection(c, d.connection + 1));
+    let _ = writeln!(out, "{}", w.connection(c, number));
     let _ = writeln!(out, "   {}", w.when_and_who(c, style));
     let _ = writeln!(out, "   {}", w.label(Label::Evidence));
-    for f in conv.flows_of(c) {
-        let _ = writeln!(out, "     {}", w.flow(f));
+    for f in c.legs.iter().flat_map(|l| l.request.iter().chain(&l.reply)) {
+        let _ = writeln!(out, "     {}", w.flow(&flows[*f]));
     }
     let _ = writeln!(out, "   {}", w.label(Label::FromTheLogs));
     for f in &d.findings {
@@ -98,14 +132,38 @@ pub fn diagnoses(conv: &Conversations, diagnoses: &[Diagnosis], style: &Style) -
         }
         out.push_str(&diagnosis(conv, d, style));
     }
-    let gap = if diagnoses.is_empty() { "" } else { "\n" };
-    let _ = writeln!(
-        out,
-        "{gap}{}",
-        style.words().diagnoses_summary(&conv.counts())
-    );
+    if !diagnoses.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&diagnoses_summary(&conv.counts(), style));
     out
 }
+
+/// `diagnose`'s summary: the groups of rejected connections, each with examples and the fix for the first, then
+/// how to see more.
+pub fn summary(groups: &[Group], style: &Style) -> String {
+    let w = style.words();
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n", w.label(Label::SummaryHeading));
+    let (shown, rest) = groups.split_at(groups.len().min(SUMMARY_GROUPS));
+    for g in shown {
+        let _ = writeln!(out, "{}", w.group(g));
+        let _ = writeln!(out, "  {}", w.examples(&g.examples));
+        if let Some((number, fix)) = &g.fix {
+            let _ = writeln!(out, "  {} (#{number}) {}", w.label(Label::Fix), w.fix(fix));
+        }
+        out.push('\n');
+    }
+    if !rest.is_empty() {
+        let connections = rest.iter().map(|g| g.connections).sum();
+        let _ = writeln!(out, "{}\n", w.more_groups(rest.len(), connections));
+    }
+    let _ = writeln!(out, "{}", w.label(Label::SummaryDetails));
+    out
+}
+
+/// The groups `summary` shows; the rest are counted in one line.
+pub const SUMMARY_GROUPS: usize = 10;
 
 /// Puts each diagnosis's text beside its facts (for `--output json`).
 pub fn annotate(report: &mut Report<'_>, conv: &Conversations, style: &Style) {
@@ -117,8 +175,19 @@ pub fn annotate(report: &mut Report<'_>, conv: &Conversations, style: &Style) {
 
 fn verdict_lines(out: &mut String, indent: &str, v: &Verdict, p: &Packet, lang: Lang) {
     let w = words(lang);
+    if let Some(s) = &v.contradicted {
+        let _ = writeln!(
+            out,
+            "{indent}{} {}",
+            w.label(Label::Logged),
+            w.contradicted(s, p)
+        );
+    }
     for s in &v.steps {
         let _ = writeln!(out, "{indent}{} {}", w.outcome(s.outcome), w.step(s, p));
+        for n in &s.near_misses {
+            let _ = writeln!(out, "{indent}          {}", w.near_miss(n, p));
+        }
     }
 }
 

@@ -51,6 +51,7 @@ snapshot_file!(facts_v7_v11_fields, "facts-v7-v11-fields.log");
 snapshot_file!(facts_transit_gateway, "facts-transit-gateway.log");
 snapshot_file!(facts_initiator, "facts-initiator.log");
 snapshot_file!(facts_more_notes, "facts-more-notes.log");
+snapshot_file!(facts_tcp_flags_unlogged, "facts-tcp-flags-unlogged.log");
 
 /// The other two combinations, once: English with a non-UTC zone, Japanese in UTC.
 #[test]

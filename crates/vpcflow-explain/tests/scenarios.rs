@@ -69,4 +69,7 @@ scenarios! {
     ping_reply_blocked_by_the_acl => "ping-reply-blocked-by-acl",
     ping_allowed_both_ways => "ping-allowed",
     ping_rejected_by_the_security_group => "ping-sg-denies",
+    no_public_address_in_the_snapshot => "no-public-address",
+    security_group_reference_excludes_the_source => "sg-reference-excludes-source",
+    network_acl_allow_shadowed_by_a_deny => "nacl-allow-shadowed",
 }

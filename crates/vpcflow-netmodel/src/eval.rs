@@ -16,7 +16,7 @@ use std::net::IpAddr;
 pub use vpcflow_record::Direction;
 
 /// One packet at one interface.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Packet {
     /// The interface (`eni-...`) the packet enters or leaves.
     pub interface: String,
@@ -801,6 +801,13 @@ impl VpcModel {
                     .internet_gateways
                     .get(&route.target.id)
                     .is_some_and(|g| !g.attached_to(&vpc));
+            if detached_gateway
+                && let Control::Route {
+                    gateway_attached, ..
+                } = &mut control
+            {
+                *gateway_attached = Some(false);
+            }
             let fix = if detached_gateway {
                 Fix::AttachInternetGateway {
                     gateway_id: Some(route.target.id.clone()),

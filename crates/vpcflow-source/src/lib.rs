@@ -192,6 +192,17 @@ pub struct SourceInfo {
     pub partitions: Partitions,
 }
 
+impl SourceInfo {
+    /// `file:line` (or `file:event N` / `file:row N`) of position `pos` (as [`Batch::positions`] gives it).
+    pub fn location(&self, pos: u64) -> String {
+        match self.shape {
+            Shape::Text | Shape::ConsoleText => format!("{}:{pos}", self.name),
+            Shape::CloudWatchJson => format!("{}:event {pos}", self.name),
+            Shape::Parquet => format!("{}:row {pos}", self.name),
+        }
+    }
+}
+
 /// Records read, with where each row came from.
 #[derive(Clone, Debug)]
 pub struct Batch {
@@ -206,12 +217,8 @@ pub struct Batch {
 impl Batch {
     /// `file:line` (or `file:event N` / `file:row N`) of row `row`.
     pub fn location(&self, row: usize) -> String {
-        let pos = self.positions.get(row).copied().unwrap_or(0);
-        match self.source.shape {
-            Shape::Text | Shape::ConsoleText => format!("{}:{pos}", self.source.name),
-            Shape::CloudWatchJson => format!("{}:event {pos}", self.source.name),
-            Shape::Parquet => format!("{}:row {pos}", self.source.name),
-        }
+        self.source
+            .location(self.positions.get(row).copied().unwrap_or(0))
     }
 }
 

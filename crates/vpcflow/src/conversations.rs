@@ -2,11 +2,12 @@
 
 use crate::inputs::{InputArgs, Outcome, read};
 use anyhow::Context;
-use std::io::{BufWriter, Write};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
-use vpcflow_diagnose::{Conversations, Flow};
-use vpcflow_explain::{Lang, Style};
-use vpcflow_record::Record;
+use vpcflow_diagnose::analysis::Options;
+use vpcflow_engine::connections::{Connections, SORT_MEMORY};
+use vpcflow_explain::{Lang, Style, text};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -63,39 +64,123 @@ pub fn style(lang: LangArg, tz: Option<&str>) -> anyhow::Result<Style> {
     Ok(Style { lang, tz })
 }
 
-/// Reads every record of the inputs as flows (connections need all of them before pairing).
-pub fn read_flows(input: &InputArgs) -> anyhow::Result<(Vec<Flow>, Outcome)> {
-    let opts = input.options(None)?;
-    let mut flows = Vec::new();
-    let outcome = read(input, &opts, |batch| {
-        for row in 0..batch.data.num_rows() {
-            let record = Record::from_batch(&batch.data, row, batch.source.format.as_ref());
-            if let Some(flow) = Flow::from_record(&record, &batch.location(row)) {
-                flows.push(flow);
-            }
+/// Reads the inputs into the engine's sort (the pairing needs the records in time order), learning about the
+/// interfaces on the way.
+pub fn read_sorted(input: &InputArgs) -> anyhow::Result<(Connections, Outcome)> {
+    let opts = input.options(Some(Connections::columns()))?;
+    let mut connections = Connections::new(SORT_MEMORY)?;
+    let outcome = read(input, &opts, |batch| Ok(connections.add(batch)?))?;
+    Ok((connections, outcome))
+}
+
+/// A bar for pairing `records` records, on a terminal only.
+pub fn pairing_bar(records: u64) -> ProgressBar {
+    if records < 1_000_000 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(records), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} pairing {human_pos}/{human_len} records {wide_bar} {elapsed}",
+        )
+        .expect("valid template"),
+    );
+    bar
+}
+
+/// Output that may fail part way (a closed pipe): the first error is kept and later writes are skipped, so that
+/// a stream of connections can be written from a callback.
+pub struct Sink {
+    out: BufWriter<Box<dyn Write>>,
+    error: Option<std::io::Error>,
+}
+
+impl Sink {
+    /// Standard output.
+    pub fn stdout() -> Sink {
+        Sink {
+            out: BufWriter::with_capacity(1 << 16, Box::new(std::io::stdout())),
+            error: None,
         }
-        Ok(())
-    })?;
-    Ok((flows, outcome))
+    }
+
+    /// Writes `text` unless an earlier write failed.
+    pub fn text(&mut self, text: &str) {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(text.as_bytes())
+        {
+            self.error = Some(e);
+        }
+    }
+
+    /// Writes `value` as one line of JSON unless an earlier write failed.
+    pub fn json_line(&mut self, value: &impl serde::Serialize) {
+        if self.error.is_some() {
+            return;
+        }
+        let result = serde_json::to_writer(&mut self.out, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| self.out.write_all(b"\n"));
+        if let Err(e) = result {
+            self.error = Some(e);
+        }
+    }
+
+    /// Flushes; the first error, if any.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e).context("writing output");
+        }
+        self.out.flush().context("writing output")
+    }
+}
+
+/// One connection as a line of JSON: its number, the connection (its legs point into `records`) and its
+/// records.
+#[derive(serde::Serialize)]
+struct ConnectionLine<'a> {
+    number: usize,
+    connection: &'a vpcflow_diagnose::Connection,
+    records: &'a [vpcflow_diagnose::Flow],
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let style = style(args.lang, args.tz.as_deref())?;
-    let (flows, outcome) = read_flows(&args.input)?;
-    let conv = Conversations::build(flows);
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    match args.output {
-        Output::Text => write!(
-            out,
-            "{}",
-            vpcflow_explain::text::conversations(&conv, &style)
-        )?,
-        Output::Json => {
-            serde_json::to_writer_pretty(&mut out, &conv)?;
-            writeln!(out)?;
+    let (connections, outcome) = read_sorted(&args.input)?;
+    let bar = pairing_bar(connections.records());
+    let mut sink = Sink::stdout();
+    let output = args.output;
+    let counts = connections.run(
+        None,
+        Options::default(),
+        &mut |n| bar.set_position(n),
+        &mut |item| match output {
+            Output::Text => {
+                if item.number > 1 {
+                    sink.text("\n");
+                }
+                sink.text(&text::connection(
+                    item.number,
+                    &item.connection,
+                    &item.flows,
+                    &style,
+                ));
+            }
+            Output::Json => sink.json_line(&ConnectionLine {
+                number: item.number,
+                connection: &item.connection,
+                records: &item.flows,
+            }),
+        },
+    )?;
+    bar.finish_and_clear();
+    match output {
+        Output::Text => {
+            sink.text("\n");
+            sink.text(&text::conversations_summary(&counts, &style));
         }
+        Output::Json => sink.json_line(&serde_json::json!({ "summary": counts })),
     }
-    out.flush().context("writing output")?;
+    sink.finish()?;
     Ok(outcome.finish())
 }

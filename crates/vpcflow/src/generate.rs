@@ -3,6 +3,7 @@
 use anyhow::Context;
 use std::process::ExitCode;
 use vpcflow_capture::synth::{SynthOptions, generate};
+use vpcflow_capture::synth_vpc::write_vpc_config;
 use vpcflow_record::Format;
 
 #[derive(clap::Args, Debug)]
@@ -42,6 +43,11 @@ pub struct Args {
     /// Threads to write with (default: every core).
     #[arg(long)]
     threads: Option<usize>,
+
+    /// Also write the VPC's configuration (`aws ec2 describe-*` JSON) into this directory: the interfaces,
+    /// security groups, network ACLs and routes behind the records, for `diagnose --vpc-config`.
+    #[arg(long, value_name = "DIR")]
+    vpc_config: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -75,6 +81,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         files.len(),
         args.out.display()
     );
+    if let Some(dir) = &args.vpc_config {
+        let files = write_vpc_config(dir, &opts)
+            .with_context(|| format!("writing under {}", dir.display()))?;
+        eprintln!(
+            "vpcflow: wrote the VPC's configuration in {} files under {}",
+            files.len(),
+            dir.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

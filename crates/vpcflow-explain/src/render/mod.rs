@@ -88,6 +88,12 @@ pub enum Label {
     At,
     /// `check`: the client's port was assumed.
     ClientPortAssumed,
+    /// The tag of a step the records contradict (as wide as the outcomes).
+    Logged,
+    /// Before the groups of `diagnose`'s summary.
+    SummaryHeading,
+    /// After them: how to see every connection.
+    SummaryDetails,
     /// The notes page: its title.
     NotesTitle,
     /// The notes page: what it is.
@@ -152,10 +158,22 @@ pub trait Words: Sync {
     fn undecided(&self, u: &vpcflow_diagnose::Undecided) -> Message;
     /// `→ the reply is dropped by …`.
     fn dropped_by(&self, which: vpcflow_diagnose::Which, control: &Control) -> Message;
+    /// A group of rejected connections with one cause: what rejected them, how many, from how many clients, to
+    /// how many interfaces, the ports most asked for.
+    fn group(&self, g: &vpcflow_diagnose::summary::Group) -> Message;
+    /// A group's examples.
+    fn examples(&self, e: &[vpcflow_diagnose::summary::Example]) -> Message;
+    /// The groups a summary leaves out: how many, of how many connections.
+    fn more_groups(&self, groups: usize, connections: usize) -> Message;
 
     // ---- the configuration ----
     /// One configuration step, for a packet.
     fn step(&self, step: &Step, packet: &Packet) -> Message;
+    /// A step that would have stopped a packet before the interface that logged it: the snapshot disagrees with
+    /// the log.
+    fn contradicted(&self, step: &Step, packet: &Packet) -> Message;
+    /// A rule that would have let the packet through but for one thing, with the fixes.
+    fn near_miss(&self, near_miss: &vpcflow_netmodel::NearMiss, packet: &Packet) -> Message;
     /// A step's outcome as a tag (`[allow]`), as wide as the others.
     fn outcome(&self, o: StepOutcome) -> &'static str;
     /// The smallest change that would allow the packet.
@@ -516,12 +534,32 @@ macro_rules! delegate_words {
             config::fix(fix)
         }
 
+        fn contradicted(&self, step: &Step, packet: &Packet) -> Message {
+            config::contradicted(step, packet)
+        }
+
+        fn near_miss(&self, near_miss: &vpcflow_netmodel::NearMiss, packet: &Packet) -> Message {
+            config::near_miss(near_miss, packet)
+        }
+
         fn check_answer(&self, check: &PathCheck, protocol: u8) -> Message {
             config::check_answer(check, protocol)
         }
 
         fn config_problem(&self, p: &ConfigProblem) -> Message {
             problems::problem(p)
+        }
+
+        fn group(&self, g: &vpcflow_diagnose::summary::Group) -> Message {
+            summary::group(g)
+        }
+
+        fn examples(&self, e: &[vpcflow_diagnose::summary::Example]) -> Message {
+            summary::examples(e)
+        }
+
+        fn more_groups(&self, groups: usize, connections: usize) -> Message {
+            summary::more_groups(groups, connections)
         }
     };
 }

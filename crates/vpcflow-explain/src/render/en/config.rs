@@ -5,7 +5,8 @@ use crate::message::{Message, msg};
 use crate::render::Words;
 use vpcflow_diagnose::Which;
 use vpcflow_netmodel::{
-    AclEntry, Control, Fix, Missing, Packet, PathCheck, PortSpec, Proto, Step, StepOutcome,
+    AclEntry, Control, Fix, Missing, NearMiss, Packet, PathCheck, PortSpec, Proto, Step,
+    StepOutcome,
 };
 use vpcflow_record::Direction;
 use vpcflow_record::reading::has_ports;
@@ -149,6 +150,10 @@ pub(super) fn step(step: &Step, p: &Packet) -> Message {
             None => msg![
                 t "route table ", id table_id, t " has no route to ", val destination,
                 t " (no 0.0.0.0/0 route to an internet gateway), so the packet cannot leave"
+            ],
+            Some(r) if !r.active && *gateway_attached == Some(false) => msg![
+                t "route table ", id table_id, t ": route ", rule r.destination, t " → ",
+                id r.target.id, t " is a blackhole: the internet gateway is detached from the VPC"
             ],
             Some(r) if !r.active => msg![
                 t "route table ", id table_id, t ": route ", rule r.destination, t " → ",
@@ -321,4 +326,99 @@ pub(super) fn check_answer(check: &PathCheck, protocol: u8) -> Message {
             (false, _) => "NOT allowed",
         }
     ]
+}
+
+pub(super) fn contradicted(s: &Step, p: &Packet) -> Message {
+    msg![
+        m step(s, p),
+        t " — yet the interface logged this packet, so the configuration snapshot disagrees with the log (it shows the VPC as it was at another time); the rules after it are evaluated as if the packet came in"
+    ]
+}
+
+/// The other end of a packet at an interface: its source coming in, its destination going out.
+fn peer(p: &Packet) -> std::net::IpAddr {
+    match p.direction {
+        Direction::Ingress => p.src,
+        Direction::Egress => p.dst,
+    }
+}
+
+pub(super) fn near_miss(n: &NearMiss, p: &Packet) -> Message {
+    match n {
+        NearMiss::GroupReference {
+            group_id,
+            rule,
+            referenced,
+            peer_interface,
+            peer_groups,
+        } => {
+            let (d, w) = match p.direction {
+                Direction::Ingress => ("inbound", " from "),
+                Direction::Egress => ("outbound", " to "),
+            };
+            let mut m = msg![
+                t "near miss: security group ", id group_id, t format!(" {d} rule "),
+                m rule_proto(rule.protocol, &rule.ports), t w, id referenced,
+                t " would allow it, but ", addr peer(p), t " is not in ", id referenced
+            ];
+            if let (Some(i), Some(groups)) = (peer_interface, peer_groups) {
+                m.text(" (").push(crate::message::Kind::Id, i);
+                if groups.is_empty() {
+                    m.text(" has no security group)");
+                } else {
+                    m.text(" has ")
+                        .push(crate::message::Kind::Id, groups.join(", "))
+                        .text(")");
+                }
+                m.text("; fix: add ")
+                    .push(crate::message::Kind::Id, i)
+                    .text(" to ")
+                    .push(crate::message::Kind::Id, referenced);
+                if let Some(g) = groups.first() {
+                    m.text(", or allow ")
+                        .push(crate::message::Kind::Id, g)
+                        .text(" in ")
+                        .push(crate::message::Kind::Id, group_id);
+                }
+            }
+            m
+        }
+        NearMiss::PrefixList {
+            group_id,
+            rule,
+            prefix_list,
+            name,
+        } => {
+            let (d, w) = match p.direction {
+                Direction::Ingress => ("inbound", " from "),
+                Direction::Egress => ("outbound", " to "),
+            };
+            let named = name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+            msg![
+                t "near miss: security group ", id group_id, t format!(" {d} rule "),
+                m rule_proto(rule.protocol, &rule.ports), t w, t "prefix list ", id prefix_list,
+                t named, t " would allow it, but ", addr peer(p), t " is in none of its ranges; fix: add ",
+                addr peer(p), t " to ", id prefix_list, t ", or allow it in ", id group_id
+            ]
+        }
+        NearMiss::ShadowedAllow {
+            acl_id,
+            allow,
+            deny,
+        } => {
+            let number = |e: &AclEntry| {
+                if e.is_star() {
+                    "*".to_string()
+                } else {
+                    e.rule_number.to_string()
+                }
+            };
+            msg![
+                t "near miss: network ACL ", id acl_id, t " ", m acl_rule(allow),
+                t ", but rule ", rule number(deny),
+                t " comes first and denies it (the lowest number that matches decides); fix: number the allow below ",
+                rule number(deny), t ", or narrow rule ", rule number(deny)
+            ]
+        }
+    }
 }

@@ -7,6 +7,7 @@ mod learn;
 mod notes;
 mod problems;
 mod regions;
+mod summary;
 
 use super::{Label, Learn, Style, Words};
 use crate::message::Message;
@@ -100,6 +101,11 @@ impl Words for En {
             Label::At => "at",
             Label::ClientPortAssumed => {
                 "(client port 50000 assumed for the reply; give --from ADDR:PORT for another)"
+            }
+            Label::Logged => "[logged] ",
+            Label::SummaryHeading => "Rejected connections by what rejected them, largest first:",
+            Label::SummaryDetails => {
+                "--details prints every connection with its evidence, --limit N the first N; --output json gives everything as data."
             }
             Label::NotesTitle => "Notes of `vpcflow explain`",
             Label::NotesIntro => {

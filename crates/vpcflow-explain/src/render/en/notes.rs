@@ -239,6 +239,12 @@ fn tcp_flags(f: TcpFlags) -> Message {
             " RST: the connection was reset (aborted), for example by a closed port or a timeout.",
         );
     }
+    let unlogged = TcpFlags(f.0 & !TcpFlags::logged(f.0));
+    if unlogged.0 != 0 {
+        m.text(" AWS logs only FIN, SYN, RST and SYN-ACK, so ")
+            .push(crate::message::Kind::Value, unlogged.names().join(" "))
+            .text(" did not come from AWS's own aggregation: the record was written or changed by something else.");
+    }
     m
 }
 

@@ -5,7 +5,8 @@ use crate::message::{Message, msg};
 use crate::render::Words;
 use vpcflow_diagnose::Which;
 use vpcflow_netmodel::{
-    AclEntry, Control, Fix, Missing, Packet, PathCheck, PortSpec, Proto, Step, StepOutcome,
+    AclEntry, Control, Fix, Missing, NearMiss, Packet, PathCheck, PortSpec, Proto, Step,
+    StepOutcome,
 };
 use vpcflow_record::Direction;
 use vpcflow_record::reading::has_ports;
@@ -149,6 +150,10 @@ pub(super) fn step(step: &Step, p: &Packet) -> Message {
             None => msg![
                 t "ルートテーブル ", id table_id, t " に ", val destination,
                 t " への経路がない (インターネットゲートウェイへの 0.0.0.0/0 ルートがない)。パケットは送出できない"
+            ],
+            Some(r) if !r.active && *gateway_attached == Some(false) => msg![
+                t "ルートテーブル ", id table_id, t ": ルート ", rule r.destination, t " → ",
+                id r.target.id, t " はブラックホール (インターネットゲートウェイが VPC からデタッチされている)"
             ],
             Some(r) if !r.active => msg![
                 t "ルートテーブル ", id table_id, t ": ルート ", rule r.destination, t " → ",
@@ -318,4 +323,96 @@ pub(super) fn check_answer(check: &PathCheck, protocol: u8) -> Message {
             (false, _) => "許可されない",
         }
     ]
+}
+
+pub(super) fn contradicted(s: &Step, p: &Packet) -> Message {
+    msg![
+        m step(s, p),
+        t "。しかしこのインターフェイスはこのパケットを記録しているため、設定のスナップショットはログと食い違っている (別の時点の VPC を表している)。以降のルールはパケットが届いたものとして評価する"
+    ]
+}
+
+/// パケットの相手側: 受信なら送信元、送信なら宛先。
+fn peer(p: &Packet) -> std::net::IpAddr {
+    match p.direction {
+        Direction::Ingress => p.src,
+        Direction::Egress => p.dst,
+    }
+}
+
+pub(super) fn near_miss(n: &NearMiss, p: &Packet) -> Message {
+    let d = dir(p.direction);
+    match n {
+        NearMiss::GroupReference {
+            group_id,
+            rule,
+            referenced,
+            peer_interface,
+            peer_groups,
+        } => {
+            let mut m = msg![
+                t "惜しいルール: セキュリティグループ ", id group_id, t format!(" の{d}ルール ("),
+                m rule_proto(rule.protocol, &rule.ports), t " ", id referenced,
+                t ") なら許可されるが、", addr peer(p), t " は ", id referenced, t " に属していない"
+            ];
+            if let (Some(i), Some(groups)) = (peer_interface, peer_groups) {
+                m.text(" (").push(crate::message::Kind::Id, i);
+                if groups.is_empty() {
+                    m.text(" にはセキュリティグループがない)");
+                } else {
+                    m.text(" のグループは ")
+                        .push(crate::message::Kind::Id, groups.join(", "))
+                        .text(")");
+                }
+                m.text("。修正: ")
+                    .push(crate::message::Kind::Id, i)
+                    .text(" を ")
+                    .push(crate::message::Kind::Id, referenced)
+                    .text(" に追加する");
+                if let Some(g) = groups.first() {
+                    m.text("か、")
+                        .push(crate::message::Kind::Id, group_id)
+                        .text(" で ")
+                        .push(crate::message::Kind::Id, g)
+                        .text(" を許可する");
+                }
+            }
+            m
+        }
+        NearMiss::PrefixList {
+            group_id,
+            rule,
+            prefix_list,
+            name,
+        } => {
+            let named = name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+            msg![
+                t "惜しいルール: セキュリティグループ ", id group_id, t format!(" の{d}ルール ("),
+                m rule_proto(rule.protocol, &rule.ports), t " プレフィックスリスト ", id prefix_list,
+                t named, t ") なら許可されるが、", addr peer(p), t " はどの範囲にも含まれない。修正: ",
+                addr peer(p), t " を ", id prefix_list, t " に追加するか、", id group_id,
+                t " で直接許可する"
+            ]
+        }
+        NearMiss::ShadowedAllow {
+            acl_id,
+            allow,
+            deny,
+        } => {
+            let number = |e: &AclEntry| {
+                if e.is_star() {
+                    "*".to_string()
+                } else {
+                    e.rule_number.to_string()
+                }
+            };
+            msg![
+                t "惜しいルール: ネットワークACL ", id acl_id, t " の ", m acl_rule(allow),
+                t "。しかしその前のルール ", rule number(deny),
+                t " が先に拒否している (番号の小さいルールから評価される)。修正: 許可ルールをルール ",
+                rule number(deny), t " より小さい番号にするか、ルール ", rule number(deny),
+                t " を狭める"
+            ]
+        }
+    }
 }

@@ -7,6 +7,7 @@ mod learn;
 mod notes;
 mod problems;
 mod regions;
+mod summary;
 
 use super::{Label, Learn, Style, Words};
 use crate::message::Message;
@@ -98,6 +99,11 @@ impl Words for Ja {
             Label::At => "@",
             Label::ClientPortAssumed => {
                 "(レスポンスの宛先としてクライアントのポート 50000 を仮定。別のポートは --from ADDR:PORT で指定)"
+            }
+            Label::Logged => "[記録あり]",
+            Label::SummaryHeading => "拒否された接続を原因ごとに (多い順):",
+            Label::SummaryDetails => {
+                "--details ですべての接続を根拠とともに、--limit N で最初の N 件を表示。--output json ですべてをデータとして出力。"
             }
             Label::NotesTitle => "`vpcflow explain` のノート",
             Label::NotesIntro => {

@@ -226,6 +226,12 @@ fn tcp_flags(f: TcpFlags) -> Message {
     if f.has(TcpFlags::RST) {
         m.text("RST: 接続がリセット (中断) された。ポートが閉じている、タイムアウトなどが原因。");
     }
+    let unlogged = TcpFlags(f.0 & !TcpFlags::logged(f.0));
+    if unlogged.0 != 0 {
+        m.text("AWS が記録するのは FIN、SYN、RST、SYN-ACK だけなので、")
+            .push(crate::message::Kind::Value, unlogged.names().join(" "))
+            .text(" は AWS の集約によるものではない (別のものがレコードを書いたか書き換えた)。");
+    }
     m
 }
 
