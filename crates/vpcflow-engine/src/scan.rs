@@ -16,11 +16,10 @@
 use crate::prune::{Predicate, prune};
 use crate::schema::days_from_civil;
 use arrow::array::{
-    Array, ArrayRef, BooleanArray, Date32Array, RecordBatch, RecordBatchOptions, StringViewArray,
-    new_null_array,
+    Array, ArrayRef, Date32Array, RecordBatch, RecordBatchOptions, StringViewArray, new_null_array,
 };
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int64Type, SchemaRef};
+use arrow::datatypes::{DataType, SchemaRef};
 use arrow::datatypes::{Field as ArrowField, Schema};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
@@ -32,7 +31,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 use vpcflow_record::{Field, Format};
 use vpcflow_source::{
-    Column, FileSummary, Input, Item, Partitions, Problem, ProblemKind, ReadOptions, TimeRange,
+    Column, Fault, FileSummary, Input, Item, Partitions, Problem, ReadOptions, TimeRange,
 };
 
 /// Plain text files larger than this are read in several pieces.
@@ -473,9 +472,9 @@ impl PieceReader {
             .collect();
         let mut read_columns = columns.clone();
         if !spec.time.is_all() {
-            for f in [Field::Start, Field::End] {
-                if !read_columns.contains(&Column::Field(f)) {
-                    read_columns.push(Column::Field(f));
+            for c in vpcflow_source::session::TIME_COLUMNS {
+                if !read_columns.contains(&c) {
+                    read_columns.push(c);
                 }
             }
         }
@@ -584,12 +583,9 @@ impl PieceReader {
         on_item: &mut dyn FnMut(Item) -> bool,
     ) {
         let name = piece.name.as_str();
-        let fail = |message: String, on_item: &mut dyn FnMut(Item) -> bool| {
-            if on_item(Item::Problem(Problem {
-                kind: ProblemKind::BadFile,
-                location: name.to_string(),
-                message,
-            })) {
+        let fail = |fault: Fault, on_item: &mut dyn FnMut(Item) -> bool| {
+            let location = vpcflow_record::Location::file(name);
+            if on_item(Item::Problem(Problem::bad_file(location, fault))) {
                 on_item(Item::Done(FileSummary {
                     name: name.to_string(),
                     failed: true,
@@ -619,7 +615,12 @@ impl PieceReader {
                     };
                     vpcflow_source::read_input(&input, &self.options(format), on_item);
                 }
-                Err(e) => fail(format!("cannot read: {e}"), on_item),
+                Err(e) => fail(
+                    Fault::CannotRead {
+                        cause: e.to_string(),
+                    },
+                    on_item,
+                ),
             },
             // Other Parquet is read whole, by the piece that starts the file.
             Some(_) if !piece.is_first() => {}
@@ -659,31 +660,13 @@ impl PieceReader {
             )
             .ok();
         }
-        let at = |f: Field| {
-            self.read_columns
-                .iter()
-                .position(|c| *c == Column::Field(f))
-                .and_then(|i| cast(&columns[i], &DataType::Int64).ok())
-        };
-        let (Some(start), Some(end)) = (at(Field::Start), at(Field::End)) else {
-            return None;
-        };
-        let (start, end) = (
-            start
-                .as_any()
-                .downcast_ref::<arrow::array::PrimitiveArray<Int64Type>>()?,
-            end.as_any()
-                .downcast_ref::<arrow::array::PrimitiveArray<Int64Type>>()?,
-        );
-        let keep: BooleanArray = (0..rows)
-            .map(|i| {
-                Some(
-                    start.is_valid(i)
-                        && end.is_valid(i)
-                        && self.time.overlaps(start.value(i), end.value(i)),
-                )
-            })
-            .collect();
+        let read = RecordBatch::try_new_with_options(
+            self.read_schema.clone(),
+            columns.clone(),
+            &RecordBatchOptions::new().with_row_count(Some(rows)),
+        )
+        .ok()?;
+        let keep = vpcflow_source::session::overlapping(&read, &self.time)?;
         let kept: Vec<ArrayRef> = columns[..self.columns.len()]
             .iter()
             .map(|a| arrow::compute::filter(a, &keep).expect("same length"))
@@ -800,20 +783,23 @@ impl PieceReader {
             name: name.to_string(),
             ..FileSummary::default()
         };
-        let fail =
-            |message: String, summary: &mut FileSummary, emit: &mut dyn FnMut(Item) -> bool| {
-                summary.failed = true;
-                if emit(Item::Problem(Problem {
-                    kind: ProblemKind::BadFile,
-                    location: name.to_string(),
-                    message,
-                })) {
-                    emit(Item::Done(summary.clone()));
-                }
-            };
+        let fail = |location: vpcflow_record::Location,
+                    fault: Fault,
+                    summary: &mut FileSummary,
+                    emit: &mut dyn FnMut(Item) -> bool| {
+            summary.failed = true;
+            if emit(Item::Problem(Problem::bad_file(location, fault))) {
+                emit(Item::Done(summary.clone()));
+            }
+        };
+        let file_location = vpcflow_record::Location::file(name);
         let file = match std::fs::File::open(path) {
             Ok(f) => f,
-            Err(e) => return fail(format!("cannot open: {e}"), &mut summary, emit),
+            Err(e) => {
+                let cause = e.to_string();
+                let fault = Fault::CannotOpen { cause };
+                return fail(file_location, fault, &mut summary, emit);
+            }
         };
         let groups: Vec<usize> = metadata
             .metadata()
@@ -860,11 +846,9 @@ impl PieceReader {
         let reader = match builder.build() {
             Ok(r) => r,
             Err(e) => {
-                return fail(
-                    format!("cannot read the Parquet file ({e})"),
-                    &mut summary,
-                    emit,
-                );
+                let cause = e.to_string();
+                let fault = Fault::ParquetUnreadable { cause };
+                return fail(file_location, fault, &mut summary, emit);
             }
         };
         let partitions = Partitions::from_key(name);
@@ -880,14 +864,10 @@ impl PieceReader {
             let batch = match batch {
                 Ok(b) => b,
                 Err(e) => {
-                    let at = summary.records;
-                    return fail(
-                        format!(
-                            "cannot read the rest of the file ({e}); the {at} rows before it were read"
-                        ),
-                        &mut summary,
-                        emit,
-                    );
+                    let rows = summary.records;
+                    let cause = e.to_string();
+                    let fault = Fault::ParquetBroken { cause, rows };
+                    return fail(file_location.row(rows + 1), fault, &mut summary, emit);
                 }
             };
             let rows = batch.num_rows();
@@ -921,6 +901,7 @@ impl PieceReader {
             let data = vpcflow_source::Batch {
                 data: out,
                 positions: Vec::new(),
+                times: Vec::new(),
                 source: source.clone(),
             };
             if !emit(Item::Batch(data)) {
@@ -992,6 +973,9 @@ pub(crate) fn extra_array(
             return Arc::new(Date32Array::from(vec![days; rows]));
         }
         Extra::Path => Some(path.to_string()),
+        Extra::EventTime => {
+            return new_null_array(&crate::schema::column_type(&Column::Extra(extra)), rows);
+        }
     };
     Arc::new(StringViewArray::from(vec![value.as_deref(); rows]))
 }

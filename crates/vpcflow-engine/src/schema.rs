@@ -54,6 +54,7 @@ pub fn column_type(column: &Column) -> DataType {
             other => other,
         },
         Column::Extra(Extra::Date) => DataType::Date32,
+        Column::Extra(Extra::EventTime) => vpcflow_source::columns::event_time_type(),
         Column::Extra(_) => DataType::Utf8View,
     }
 }

@@ -605,11 +605,12 @@ impl FileOpener for FlowsOpener {
 /// Tells the observer that a piece could not be fetched; `Err(Stopped)` when it says stop.
 fn unfetched(observer: &Observer, piece: &ScanPiece, e: &DataFusionError) -> Result<bool> {
     let name = piece.name.clone();
-    let problem = vpcflow_source::Problem {
-        kind: vpcflow_source::ProblemKind::BadFile,
-        location: name.clone(),
-        message: format!("cannot fetch: {}", e.find_root()),
-    };
+    let problem = vpcflow_source::Problem::bad_file(
+        vpcflow_record::Location::file(name.as_str()),
+        vpcflow_source::Fault::CannotFetch {
+            cause: e.find_root().to_string(),
+        },
+    );
     let summary = vpcflow_source::FileSummary {
         name,
         failed: true,

@@ -34,10 +34,18 @@ pub enum Position {
         #[serde(skip_serializing_if = "Option::is_none")]
         column: Option<u32>,
     },
-    /// The 1-based log event of a CloudWatch Logs document or stream.
+    /// The 1-based log event of a CloudWatch Logs document or stream, with the 1-based byte column of its message
+    /// where the problem starts, when one does, and the event's timestamp (Unix milliseconds) when it has one.
     Event {
         /// The event.
         event: u64,
+        /// The byte column in the event's message.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        column: Option<u32>,
+        /// When CloudWatch Logs says the event happened (for flow logs, the record's start), in Unix
+        /// milliseconds. Not shown in the text form: the event's number finds it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timestamp: Option<i64>,
     },
     /// The 1-based row of a Parquet file.
     Row {
@@ -83,6 +91,22 @@ impl Location {
         self.at(Position::Line { line, column })
     }
 
+    /// A log event of the input, with the byte column in its message (0 means the whole message) and its
+    /// timestamp.
+    pub fn event(&self, event: u64, column: u32, timestamp: Option<i64>) -> Location {
+        let column = (column > 0).then_some(column);
+        self.at(Position::Event {
+            event,
+            column,
+            timestamp,
+        })
+    }
+
+    /// A row of the input (Parquet).
+    pub fn row(&self, row: u64) -> Location {
+        self.at(Position::Row { row })
+    }
+
     /// A JSON path in the input.
     pub fn json(&self, json_path: impl Into<String>) -> Location {
         self.at(Position::Json {
@@ -101,7 +125,13 @@ impl fmt::Display for Location {
                 line,
                 column: Some(c),
             }) => write!(f, ":{line}:{c}"),
-            Some(Position::Event { event }) => write!(f, ":event {event}"),
+            Some(Position::Event { event, column, .. }) => {
+                write!(f, ":event {event}")?;
+                match column {
+                    Some(c) => write!(f, ":{c}"),
+                    None => Ok(()),
+                }
+            }
             Some(Position::Row { row }) => write!(f, ":row {row}"),
             Some(Position::Json { json_path }) => write!(f, ": {json_path}"),
         }
@@ -119,14 +149,12 @@ mod tests {
         assert_eq!(f.line(12).to_string(), "flows.log:12");
         assert_eq!(f.column(12, 40).to_string(), "flows.log:12:40");
         assert_eq!(f.column(12, 0).to_string(), "flows.log:12");
+        assert_eq!(f.event(3, 0, None).to_string(), "flows.log:event 3");
         assert_eq!(
-            f.at(Position::Event { event: 3 }).to_string(),
-            "flows.log:event 3"
+            f.event(3, 69, Some(1_704_164_645_000)).to_string(),
+            "flows.log:event 3:69"
         );
-        assert_eq!(
-            f.at(Position::Row { row: 7 }).to_string(),
-            "flows.log:row 7"
-        );
+        assert_eq!(f.row(7).to_string(), "flows.log:row 7");
         assert_eq!(
             Location::file("sg.json")
                 .json("$.SecurityGroups[0]")
@@ -142,6 +170,10 @@ mod tests {
         assert_eq!(
             json(&Location::file("a").column(2, 5)),
             r#"{"file":"a","line":2,"column":5}"#
+        );
+        assert_eq!(
+            json(&Location::file("a").event(3, 0, Some(1_704_164_645_000))),
+            r#"{"file":"a","event":3,"timestamp":1704164645000}"#
         );
         assert_eq!(
             json(&Location::file("a").json("$.X")),

@@ -85,6 +85,26 @@ impl fmt::Display for LineError {
     }
 }
 
+impl std::error::Error for LineError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            LineErrorKind::BadValue { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+impl LineError {
+    /// A stable name for what is wrong (kebab-case, as a rule id): `field-count`, `bad-value`, `not-text`.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            LineErrorKind::FieldCount { .. } => "field-count",
+            LineErrorKind::BadValue { .. } => "bad-value",
+            LineErrorKind::NotText => "not-text",
+        }
+    }
+}
+
 /// A value error found while finishing a batch: which of the lines pushed since the last `finish` it is in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowError {

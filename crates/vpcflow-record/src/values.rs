@@ -40,6 +40,9 @@ pub enum ValueError {
     /// Not one of the words the field allows.
     #[error("is not one of {}", .0.join(", "))]
     NotOneOf(&'static [&'static str]),
+    /// Bytes that are not UTF-8 text (a Parquet column of bytes).
+    #[error("is not UTF-8 text")]
+    NotText,
 }
 
 /// Checks `token` as a value of `kind`. `token` is never empty.

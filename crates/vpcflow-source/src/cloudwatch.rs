@@ -11,6 +11,7 @@
 //! problem's `file:event N` can be found again by counting messages.
 
 use crate::layout::Partitions;
+use crate::problem::{Fault, IoFault};
 use crate::text::LineSink;
 use crate::{Item, ReadOptions, Shape};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -35,8 +36,7 @@ pub(crate) fn read_json(
     emit: &mut dyn FnMut(Item) -> bool,
 ) {
     let mut events = Events {
-        sink: LineSink::new(name.clone(), Shape::CloudWatchJson, partitions, opts),
-        name,
+        sink: LineSink::new(name, Shape::CloudWatchJson, partitions, opts),
         count: 0,
         emit,
     };
@@ -88,39 +88,34 @@ pub(crate) fn read_json(
 /// The events of one file, numbered as they come.
 struct Events<'a, 'e> {
     sink: LineSink<'a>,
-    name: String,
     /// Events seen so far, good or bad: the number of the last one.
     count: u64,
     emit: &'e mut dyn FnMut(Item) -> bool,
 }
 
 impl Events<'_, '_> {
-    /// One log event: its message is one record line.
+    /// One log event: its message is one record line, its timestamp (Unix milliseconds) the event's time.
     fn event(&mut self, event: &Value) {
         self.count += 1;
+        let time = event.get("timestamp").and_then(Value::as_i64);
         match event.get("message") {
             Some(Value::String(message)) => {
                 // A trailing newline is how some agents end a message; it is not part of the record.
                 let line = message.trim_end_matches(['\n', '\r']);
-                self.sink.line(line.as_bytes(), self.count, self.emit);
+                self.sink.line(line.as_bytes(), self.count, time, self.emit);
             }
             found => {
-                let location = format!("{}:event {}", self.name, self.count);
-                let message = match found {
-                    Some(other) => {
-                        format!("the event's `message` is {}, not text", describe(other))
-                    }
-                    None => format!("the event ({}) has no `message`", describe(event)),
+                let location = self.sink.location(self.count, 0, time);
+                let fault = match found {
+                    Some(other) => Fault::MessageNotText {
+                        found: describe(other),
+                    },
+                    None => Fault::EventWithoutMessage {
+                        event: describe(event),
+                    },
                 };
-                self.sink.bad_record(self.count, location, message);
+                self.sink.bad_record(self.count, location, fault);
             }
-        }
-    }
-
-    fn before(&self) -> String {
-        match self.count {
-            1 => "the 1 event before it was read".to_string(),
-            n => format!("the {n} events before it were read"),
         }
     }
 
@@ -132,53 +127,44 @@ impl Events<'_, '_> {
         // places only the end of the input.
         let text = error.to_string();
         let suffix = format!(" at line {} column {}", error.line(), error.column());
-        let text = text.strip_suffix(&suffix).unwrap_or(&text);
+        let cause = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
         let (line, column) = match error.line() as u64 {
             0 | 1 => (start.line, start.column + error.column() as u64),
             n => (start.line + n - 1, error.column() as u64),
         };
-        let message = match error.classify() {
-            serde_json::error::Category::Io => {
-                format!(
-                    "the compressed data is truncated or corrupt ({text}); {}",
-                    self.before()
-                )
-            }
-            serde_json::error::Category::Eof => format!(
-                "the JSON is cut short at line {}, column {} (byte {}): {text}; {}",
-                end.line,
-                end.column.max(1),
-                end.offset,
-                self.before()
-            ),
-            serde_json::error::Category::Syntax => {
-                format!(
-                    "malformed JSON at line {line}, column {column}: {text}; {}",
-                    self.before()
-                )
-            }
-            serde_json::error::Category::Data => text.to_string(),
+        let events = self.count;
+        let fault = match error.classify() {
+            serde_json::error::Category::Io => Fault::JsonIo {
+                io: IoFault::corrupt(cause),
+                events,
+            },
+            serde_json::error::Category::Eof => Fault::JsonCut {
+                cause,
+                line: end.line,
+                column: end.column.max(1),
+                byte: end.offset,
+                events,
+            },
+            serde_json::error::Category::Syntax => Fault::JsonMalformed {
+                cause,
+                line,
+                column,
+                events,
+            },
+            serde_json::error::Category::Data => Fault::NotCloudWatchLogs { what: cause },
         };
-        let location = self.name.clone();
-        self.sink.fail_file(location, message, self.emit);
+        let location = self.sink.file().clone();
+        self.sink.fail_file(location, fault, self.emit);
     }
 
     fn broken_io<R: BufRead>(&mut self, error: &std::io::Error, input: &Counted<R>) {
-        let what = if matches!(
-            error.kind(),
-            ErrorKind::UnexpectedEof | ErrorKind::InvalidInput | ErrorKind::InvalidData
-        ) {
-            "the compressed data is truncated or corrupt"
-        } else {
-            "read error"
+        let fault = Fault::JsonBroken {
+            io: IoFault::of(error),
+            byte: input.at.offset,
+            events: self.count,
         };
-        let message = format!(
-            "{what} ({error}) after byte {}; {}",
-            input.at.offset,
-            self.before()
-        );
-        let location = self.name.clone();
-        self.sink.fail_file(location, message, self.emit);
+        let location = self.sink.file().clone();
+        self.sink.fail_file(location, fault, self.emit);
     }
 }
 

@@ -1,8 +1,8 @@
 //! The columns a reader can produce: the record's own fields, and what the object's key and name say.
 
 use crate::layout::Partitions;
-use arrow::array::{ArrayRef, Date32Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field as ArrowField, Schema};
+use arrow::array::{ArrayRef, Date32Array, RecordBatch, StringArray, TimestampMillisecondArray};
+use arrow::datatypes::{DataType, Field as ArrowField, Schema, TimeUnit};
 use std::sync::Arc;
 use vpcflow_record::Field;
 
@@ -27,11 +27,14 @@ pub enum Extra {
     Date,
     /// `$path`: the file or object the record came from (Athena's pseudo-column).
     Path,
+    /// `event_time`: when CloudWatch Logs says the record's log event happened (AWS sets it to the record's
+    /// start), for records read from a log group or its JSON; null for records from S3 objects and files.
+    EventTime,
 }
 
 impl Extra {
     /// Every extra column.
-    pub const ALL: [Extra; 9] = [
+    pub const ALL: [Extra; 10] = [
         Extra::AwsAccountId,
         Extra::AwsService,
         Extra::AwsRegion,
@@ -41,6 +44,7 @@ impl Extra {
         Extra::Hour,
         Extra::Date,
         Extra::Path,
+        Extra::EventTime,
     ];
 
     /// Athena's name for the column.
@@ -55,12 +59,15 @@ impl Extra {
             Extra::Hour => "hour",
             Extra::Date => "date",
             Extra::Path => "$path",
+            Extra::EventTime => "event_time",
         }
     }
 
-    fn data_type(self) -> DataType {
+    /// The column's type as readers produce it (text as `Utf8`).
+    pub fn data_type(self) -> DataType {
         match self {
             Extra::Date => DataType::Date32,
+            Extra::EventTime => event_time_type(),
             _ => DataType::Utf8,
         }
     }
@@ -76,8 +83,14 @@ impl Extra {
             Extra::Hour => parts.hour.clone(),
             Extra::Date => parts.date(),
             Extra::Path => Some(path.to_string()),
+            Extra::EventTime => None,
         }
     }
+}
+
+/// `event_time`'s type: a timestamp in milliseconds, as CloudWatch Logs keeps it, in UTC.
+pub fn event_time_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
 }
 
 /// One output column.
@@ -95,10 +108,11 @@ impl Column {
         if let Some(f) = Field::from_name(name) {
             return Some(Column::Field(f));
         }
-        let wanted = name.replace('_', "-").to_ascii_lowercase();
+        let lower = name.to_ascii_lowercase();
+        let dashed = lower.replace('_', "-");
         Extra::ALL
             .iter()
-            .find(|e| e.name() == wanted)
+            .find(|e| e.name() == lower || e.name() == dashed)
             .map(|e| Column::Extra(*e))
     }
 
@@ -133,12 +147,14 @@ impl Column {
 }
 
 /// Adds the extra columns to a batch of field columns, in the order `columns` asks for.
-/// `fields` holds exactly the `Column::Field` entries of `columns`, in that order.
+/// `fields` holds exactly the `Column::Field` entries of `columns`, in that order; `times` the rows' event
+/// timestamps (empty when the rows are not log events).
 pub(crate) fn assemble(
     fields: RecordBatch,
     columns: &[Column],
     parts: &Partitions,
     path: &str,
+    times: &[Option<i64>],
 ) -> RecordBatch {
     if !columns.iter().any(|c| matches!(c, Column::Extra(_))) {
         return fields;
@@ -153,6 +169,19 @@ pub(crate) fn assemble(
                 arrays.push(fields.column(next_field).clone());
                 schema_fields.push(fields.schema().field(next_field).clone());
                 next_field += 1;
+            }
+            Column::Extra(Extra::EventTime) => {
+                let array = if times.len() == rows {
+                    TimestampMillisecondArray::from(times.to_vec())
+                } else {
+                    TimestampMillisecondArray::new_null(rows)
+                };
+                arrays.push(Arc::new(array.with_timezone("UTC")));
+                schema_fields.push(ArrowField::new(
+                    Extra::EventTime.name(),
+                    event_time_type(),
+                    true,
+                ));
             }
             Column::Extra(e) => {
                 let value = e.value(parts, path);
@@ -200,6 +229,10 @@ mod tests {
             Some(Column::Extra(Extra::AwsRegion))
         );
         assert_eq!(Column::from_name("$path"), Some(Column::Extra(Extra::Path)));
+        assert_eq!(
+            Column::from_name("event_time"),
+            Some(Column::Extra(Extra::EventTime))
+        );
         assert_eq!(
             Column::from_name("log_status"),
             Some(Column::Field(Field::LogStatus))

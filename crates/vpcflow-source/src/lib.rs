@@ -13,6 +13,7 @@ pub mod layout;
 pub mod listing;
 pub mod logs;
 pub mod parquet;
+pub mod problem;
 mod read;
 pub mod remote;
 pub mod s3;
@@ -22,13 +23,13 @@ pub mod text;
 pub use columns::{Column, Extra};
 pub use layout::Partitions;
 pub use listing::{KeyFilter, TimeRange, expand};
+pub use problem::{Fault, Problem, ProblemKind};
 pub use read::{expand_inputs, read_all, read_as, read_input};
 pub use remote::Remote;
 
 use arrow::record_batch::RecordBatch;
-use std::fmt;
 use std::sync::Arc;
-use vpcflow_record::{Field, Format};
+use vpcflow_record::{Field, Format, Location};
 
 /// Where to read from: what a user names (a file or directory, `-`, an S3 prefix, a log group), and, once
 /// [`expand`]ed, each file, object or log stream to read.
@@ -210,6 +211,9 @@ pub struct Batch {
     pub data: RecordBatch,
     /// Per row: the line number (text), the event number (CloudWatch JSON) or the row number (Parquet), 1-based.
     pub positions: Vec<u64>,
+    /// Per row, for log events: the event's timestamp (Unix milliseconds), when it has one; empty for other
+    /// sources.
+    pub times: Vec<Option<i64>>,
     /// The file.
     pub source: Arc<SourceInfo>,
 }
@@ -217,34 +221,18 @@ pub struct Batch {
 impl Batch {
     /// `file:line` (or `file:event N` / `file:row N`) of row `row`.
     pub fn location(&self, row: usize) -> String {
-        self.source
-            .location(self.positions.get(row).copied().unwrap_or(0))
+        self.located(row).to_string()
     }
-}
 
-/// What kind of problem.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProblemKind {
-    /// One record could not be read; the others were.
-    BadRecord,
-    /// A whole file (or the rest of it) could not be read.
-    BadFile,
-}
-
-/// A problem met while reading, with where it is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// What kind.
-    pub kind: ProblemKind,
-    /// `file`, `file:line`, `file:line:column`, `file:event N`.
-    pub location: String,
-    /// What is wrong, in words.
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)
+    /// Where row `row` came from, as data: its line, its log event (with the event's timestamp), or its row.
+    pub fn located(&self, row: usize) -> Location {
+        let pos = self.positions.get(row).copied().unwrap_or(0);
+        let file = Location::file(self.source.name.as_str());
+        match self.source.shape {
+            Shape::Text | Shape::ConsoleText => file.line(pos),
+            Shape::CloudWatchJson => file.event(pos, 0, self.times.get(row).copied().flatten()),
+            Shape::Parquet => file.row(pos),
+        }
     }
 }
 

@@ -8,8 +8,9 @@
 //! prefixes that can match: a day outside the range costs neither a listing nor a fetch.
 
 use crate::layout::Partitions;
+use crate::problem::{Fault, Service};
 use crate::remote::Remote;
-use crate::{Input, LogStreams, Problem, ProblemKind, S3Object};
+use crate::{Input, LogStreams, Problem, S3Object};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use object_store::path::Path as StorePath;
@@ -157,26 +158,34 @@ pub fn expand(
             Input::Path(p) => expand_path(p, filter, &mut out, &mut problems),
             Input::S3(o) if o.size.is_none() => match remote {
                 Some(remote) => match list_s3(remote, o, filter) {
-                    Ok(found) if found.is_empty() && filter.is_all() => problems.push(bad(
-                        input.display_name(),
-                        "no objects under this prefix".into(),
-                    )),
+                    Ok(found) if found.is_empty() && filter.is_all() => {
+                        problems.push(bad(input.display_name(), Fault::NoObjects))
+                    }
                     Ok(found) => out.extend(found),
-                    Err(e) => problems.push(bad(input.display_name(), format!("cannot list: {e}"))),
+                    Err(e) => problems.push(bad(
+                        input.display_name(),
+                        Fault::CannotList {
+                            cause: e.to_string(),
+                        },
+                    )),
                 },
                 None => problems.push(bad(
                     input.display_name(),
-                    "S3 needs the network settings".into(),
+                    Fault::NoNetwork {
+                        service: Service::S3,
+                    },
                 )),
             },
             Input::Logs(l) if !l.exact => match remote {
                 Some(remote) => match crate::logs::list_streams(remote, l, &filter.time) {
                     Ok(found) => out.extend(found.into_iter().map(Input::Logs)),
-                    Err(e) => problems.push(bad(input.display_name(), e)),
+                    Err(fault) => problems.push(bad(input.display_name(), fault)),
                 },
                 None => problems.push(bad(
                     input.display_name(),
-                    "CloudWatch Logs needs the network settings".into(),
+                    Fault::NoNetwork {
+                        service: Service::CloudWatchLogs,
+                    },
                 )),
             },
             other => out.push(other.clone()),
@@ -185,12 +194,8 @@ pub fn expand(
     (out, problems)
 }
 
-fn bad(location: String, message: String) -> Problem {
-    Problem {
-        kind: ProblemKind::BadFile,
-        location,
-        message,
-    }
+fn bad(name: String, fault: Fault) -> Problem {
+    Problem::bad_file(vpcflow_record::Location::file(name), fault)
 }
 
 /// A local file or a directory walked in name order (hidden entries skipped), pruned by key.
@@ -219,13 +224,20 @@ fn expand_path(
                     Ok(_) => {}
                     Err(e) => problems.push(bad(
                         e.path().map_or(name.clone(), |p| p.display().to_string()),
-                        format!("cannot read: {e}"),
+                        Fault::CannotRead {
+                            cause: e.to_string(),
+                        },
                     )),
                 }
             }
         }
         Ok(_) => out.push(Input::Path(p.to_path_buf())),
-        Err(e) => problems.push(bad(name, format!("cannot read: {e}"))),
+        Err(e) => problems.push(bad(
+            name,
+            Fault::CannotRead {
+                cause: e.to_string(),
+            },
+        )),
     }
 }
 

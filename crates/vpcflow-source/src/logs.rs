@@ -8,6 +8,7 @@
 //! place in the stream (`logs:GROUP:STREAM:event N`). Throttling is retried by the SDK with backoff.
 
 use crate::listing::{TimeRange, stream};
+use crate::problem::{Fault, Service};
 use crate::remote::Remote;
 use crate::text::LineSink;
 use crate::{Item, LogStreams, Partitions, ReadOptions, Shape};
@@ -18,7 +19,7 @@ pub(crate) fn list_streams(
     remote: &Arc<Remote>,
     streams: &LogStreams,
     time: &TimeRange,
-) -> Result<Vec<LogStreams>, String> {
+) -> Result<Vec<LogStreams>, Fault> {
     let (remote2, streams, time) = (remote.clone(), streams.clone(), *time);
     remote.block_on(async move {
         let client = remote2.logs_client().await;
@@ -32,7 +33,9 @@ pub(crate) fn list_streams(
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| format!("cannot list the log streams: {}", describe(&e)))?;
+                .map_err(|e| Fault::CannotListStreams {
+                    cause: describe(&e),
+                })?;
             for s in page.log_streams() {
                 let Some(name) = s.log_stream_name() else {
                     continue;
@@ -76,15 +79,13 @@ pub(crate) fn read_stream(
         opts,
     );
     let Some(remote) = opts.remote.clone() else {
-        sink.fail_file(
-            name,
-            "CloudWatch Logs needs the network settings".into(),
-            emit,
-        );
+        let location = sink.file().clone();
+        let service = Service::CloudWatchLogs;
+        sink.fail_file(location, Fault::NoNetwork { service }, emit);
         return sink.finish(emit);
     };
     // Pages come over a small channel so that the parser works while the next page is fetched.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<(i64, String)>, String>>(2);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<(Option<i64>, String)>, String>>(2);
     let (group, stream_name, time) = (
         streams.group.clone(),
         streams.prefix.clone().unwrap_or_default(),
@@ -115,12 +116,7 @@ pub(crate) fn read_stream(
                 let events = page
                     .events()
                     .iter()
-                    .map(|e| {
-                        (
-                            e.timestamp().unwrap_or(0),
-                            e.message().unwrap_or("").to_string(),
-                        )
-                    })
+                    .map(|e| (e.timestamp(), e.message().unwrap_or("").to_string()))
                     .collect();
                 if tx.send(Ok(events)).is_err() {
                     return;
@@ -137,22 +133,22 @@ pub(crate) fn read_stream(
     for page in rx {
         match page {
             Ok(events) => {
-                for (_timestamp, message) in events {
+                for (timestamp, message) in events {
                     count += 1;
                     let line = message.trim_end_matches(['\n', '\r']);
-                    sink.line(line.as_bytes(), count, emit);
+                    sink.line(line.as_bytes(), count, timestamp, emit);
                     if !sink.wants_more() {
                         break;
                     }
                 }
             }
-            Err(e) => {
-                let location = format!("{name}:event {}", count + 1);
-                sink.fail_file(
-                    location,
-                    format!("cannot read the events ({e}); the {count} events before it were read"),
-                    emit,
-                );
+            Err(cause) => {
+                let location = sink.location(count + 1, 0, None);
+                let fault = Fault::EventsBroken {
+                    cause,
+                    events: count,
+                };
+                sink.fail_file(location, fault, emit);
             }
         }
         if !sink.wants_more() {

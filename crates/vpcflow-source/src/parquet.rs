@@ -16,7 +16,8 @@
 
 use crate::columns::{Column, assemble};
 use crate::layout::Partitions;
-use crate::{Batch, FileSummary, Item, Problem, ProblemKind, ReadOptions, Shape, SourceInfo};
+use crate::problem::{BadValue, Fault};
+use crate::{Batch, FileSummary, Item, Problem, ReadOptions, Shape, SourceInfo};
 use arrow::array::{
     Array, ArrayRef, AsArray, Int32Array, Int64Array, RecordBatch, RecordBatchOptions, StringArray,
     StringBuilder, new_null_array,
@@ -28,7 +29,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::reader::ChunkReader;
 use std::sync::Arc;
 use vpcflow_record::values::{Checked, ValueError, check};
-use vpcflow_record::{Field, Kind};
+use vpcflow_record::{Field, Kind, Location};
 
 /// Parquet needs random access to its footer, so it is read either in place from a plain file or from memory
 /// (after gzip was undone, or from standard input).
@@ -59,12 +60,12 @@ fn read_from<T: ChunkReader + 'static>(data: T, out: &mut Out) {
     let builder = match ParquetRecordBatchReaderBuilder::try_new(data) {
         Ok(builder) => builder,
         Err(e) => {
-            let location = out.info.name.clone();
+            let location = out.file.clone();
             return out.fail(
                 location,
-                format!(
-                    "not a readable Parquet file, truncated or corrupt? ({e}); nothing was read"
-                ),
+                Fault::NotParquet {
+                    cause: e.to_string(),
+                },
             );
         }
     };
@@ -79,11 +80,9 @@ fn read_from<T: ChunkReader + 'static>(data: T, out: &mut Out) {
     let reader = match reader {
         Ok(reader) => reader,
         Err(e) => {
-            let location = out.info.name.clone();
-            return out.fail(
-                location,
-                format!("cannot read the Parquet file ({e}); nothing was read"),
-            );
+            let location = out.file.clone();
+            let cause = e.to_string();
+            return out.fail(location, Fault::ParquetUnreadable { cause });
         }
     };
     for batch in reader {
@@ -96,12 +95,9 @@ fn read_from<T: ChunkReader + 'static>(data: T, out: &mut Out) {
             .and_then(|batch| plan.convert(&batch, out))
         {
             Ok(()) => {}
-            Err(e) => {
-                let location = format!("{}:row {}", out.info.name, rows + 1);
-                let message = format!(
-                    "cannot read the rest of the file ({e}); the {rows} rows before it were read"
-                );
-                return out.fail(location, message);
+            Err(cause) => {
+                let location = out.file.row(rows + 1);
+                return out.fail(location, Fault::ParquetBroken { cause, rows });
             }
         }
     }
@@ -132,25 +128,15 @@ impl Plan {
         }
         if found.is_empty() {
             const SHOWN: usize = 10;
-            let mut names: Vec<String> = file
+            let columns = file
                 .fields()
                 .iter()
                 .take(SHOWN)
-                .map(|f| format!("`{}`", f.name()))
+                .map(|f| f.name().clone())
                 .collect();
-            if file.fields().len() > SHOWN {
-                names.push("…".to_string());
-            }
-            let names = if names.is_empty() {
-                "none".to_string()
-            } else {
-                names.join(", ")
-            };
-            let location = out.info.name.clone();
-            out.fail(
-                location,
-                format!("no column is a flow log field (the file's columns: {names})"),
-            );
+            let total = file.fields().len();
+            let location = out.file.clone();
+            out.fail(location, Fault::NoFlowColumns { columns, total });
             return None;
         }
         let fields: Vec<Field> = match &out.opts.columns {
@@ -178,18 +164,14 @@ impl Plan {
             match Conv::for_type(column.data_type(), *field) {
                 Some(conv) => wanted.push((*field, root, conv)),
                 None => {
-                    let location = out.info.name.clone();
+                    let location = out.file.clone();
                     out.summary.failed = true;
-                    out.problem(
-                        ProblemKind::BadFile,
-                        location,
-                        format!(
-                            "column `{}` is of type {}, which cannot hold a {} value; it is read as null",
-                            column.name(),
-                            column.data_type(),
-                            field
-                        ),
-                    );
+                    let fault = Fault::ColumnType {
+                        column: column.name().clone(),
+                        data_type: column.data_type().to_string(),
+                        field: *field,
+                    };
+                    out.emit(Item::Problem(Problem::bad_file(location, fault)));
                 }
             }
         }
@@ -222,7 +204,7 @@ impl Plan {
     fn convert(&self, batch: &RecordBatch, out: &mut Out) -> Result<(), String> {
         let rows = batch.num_rows();
         let first_row = out.summary.records + 1;
-        let mut issues: Vec<(usize, String)> = Vec::new();
+        let mut issues: Vec<(usize, BadValue)> = Vec::new();
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.fields.len());
         for (field, source) in self.fields.iter().zip(&self.sources) {
             let array = match source {
@@ -249,27 +231,26 @@ impl Plan {
         .map_err(|e| e.to_string())?;
         // One problem per row, naming its refused values in column order: a row is one bad record, as a line is.
         issues.sort_by_key(|(row, _)| *row);
-        let mut i = 0;
-        while i < issues.len() {
-            let row = issues[i].0;
-            let mut messages = Vec::new();
-            while i < issues.len() && issues[i].0 == row {
-                messages.push(std::mem::take(&mut issues[i].1));
-                i += 1;
+        let mut issues = issues.into_iter().peekable();
+        while let Some((row, first)) = issues.next() {
+            let mut values = vec![first];
+            while let Some((_, value)) = issues.next_if(|(r, _)| *r == row) {
+                values.push(value);
             }
-            let location = format!("{}:row {}", out.info.name, first_row + row as u64);
+            let location = out.file.row(first_row + row as u64);
             out.summary.bad_records += 1;
-            out.bad_row(location, messages.join("; "));
+            out.bad_row(location, Fault::BadValues(values));
         }
         out.summary.records += rows as u64;
         let data = match &out.opts.columns {
-            Some(columns) => assemble(data, columns, &out.info.partitions, &out.info.name),
+            Some(columns) => assemble(data, columns, &out.info.partitions, &out.info.name, &[]),
             None => data,
         };
         let positions = (first_row..first_row + rows as u64).collect();
         out.emit(Item::Batch(Batch {
             data,
             positions,
+            times: Vec::new(),
             source: out.source.clone(),
         }));
         Ok(())
@@ -334,7 +315,7 @@ struct Values<'a> {
     field: Field,
     /// What `check` accepts for the field, when it is an integer.
     range: (i64, i64),
-    issues: &'a mut Vec<(usize, String)>,
+    issues: &'a mut Vec<(usize, BadValue)>,
     redacted: &'a mut u64,
 }
 
@@ -402,16 +383,18 @@ impl Values<'_> {
         })
     }
 
-    fn refuse(&mut self, row: usize, text: &str, reason: impl std::fmt::Display) {
+    fn refuse(&mut self, row: usize, text: &str, reason: ValueError) {
         // Cut as the text parser cuts a token, so that both say the same about the same value.
         let mut end = text.len().min(60);
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        self.issues.push((
-            row,
-            format!("field {}: `{}` {reason}", self.field, &text[..end]),
-        ));
+        let value = BadValue {
+            field: self.field,
+            text: text[..end].to_string(),
+            reason,
+        };
+        self.issues.push((row, value));
     }
 
     /// An integer value for an integer field.
@@ -563,7 +546,7 @@ impl Values<'_> {
                 Some(Ok(text)) => builder.append_value(text),
                 Some(Err(_)) => {
                     let text = String::from_utf8_lossy(value.unwrap_or_default()).into_owned();
-                    self.refuse(row, &text, "is not UTF-8 text");
+                    self.refuse(row, &text, ValueError::NotText);
                     builder.append_null();
                 }
                 None => builder.append_null(),
@@ -584,6 +567,8 @@ fn range(kind: Kind) -> (i64, i64) {
 /// Hands items to the caller and keeps the file's counts, as `LineSink` does for lines.
 struct Out<'a, 'e> {
     info: SourceInfo,
+    /// The file, for locations.
+    file: Location,
     source: Arc<SourceInfo>,
     opts: &'a ReadOptions,
     emit: &'e mut dyn FnMut(Item) -> bool,
@@ -608,6 +593,7 @@ impl<'a, 'e> Out<'a, 'e> {
             partitions,
         };
         Out {
+            file: Location::file(info.name.as_str()),
             source: Arc::new(info.clone()),
             opts,
             emit,
@@ -631,23 +617,15 @@ impl<'a, 'e> Out<'a, 'e> {
         }
     }
 
-    fn problem(&mut self, kind: ProblemKind, location: String, message: String) {
-        self.emit(Item::Problem(Problem {
-            kind,
-            location,
-            message,
-        }));
-    }
-
-    fn fail(&mut self, location: String, message: String) {
+    fn fail(&mut self, location: Location, fault: Fault) {
         self.summary.failed = true;
-        self.problem(ProblemKind::BadFile, location, message);
+        self.emit(Item::Problem(Problem::bad_file(location, fault)));
     }
 
-    fn bad_row(&mut self, location: String, message: String) {
+    fn bad_row(&mut self, location: Location, fault: Fault) {
         if self.reported < self.opts.max_reported_per_file {
             self.reported += 1;
-            self.problem(ProblemKind::BadRecord, location, message);
+            self.emit(Item::Problem(Problem::bad_record(location, fault)));
         }
     }
 
@@ -655,16 +633,12 @@ impl<'a, 'e> Out<'a, 'e> {
         let bad = self.summary.bad_records;
         let hidden = bad - self.reported as u64;
         if hidden > 0 {
-            let location = self.info.name.clone();
-            self.problem(
-                ProblemKind::BadRecord,
-                location,
-                format!("{hidden} more bad records not shown"),
-            );
+            let problem = Problem::bad_record(self.file.clone(), Fault::MoreNotShown { hidden });
+            self.emit(Item::Problem(problem));
         }
         if self.summary.records == 0 && bad == 0 && !self.summary.failed {
-            let location = self.info.name.clone();
-            self.fail(location, "no records (empty file)".to_string());
+            let location = self.file.clone();
+            self.fail(location, Fault::Empty);
         }
         let summary = std::mem::take(&mut self.summary);
         self.emit(Item::Done(summary));

@@ -2,7 +2,8 @@
 
 use crate::gunzip::{Reservation, SPARE_DATA, give_back, spare};
 use crate::layout::Partitions;
-use crate::{FileSummary, Input, Item, Problem, ProblemKind, ReadOptions};
+use crate::problem::{Fault, Service};
+use crate::{FileSummary, Input, Item, Problem, ReadOptions};
 use std::io::{BufRead, BufReader, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
@@ -56,7 +57,8 @@ fn read_object(
     emit: &mut dyn FnMut(Item) -> bool,
 ) {
     let Some(remote) = opts.remote.clone() else {
-        return fail(&name, "S3 needs the network settings".to_string(), emit);
+        let service = Service::S3;
+        return fail(&name, Fault::NoNetwork { service }, emit);
     };
     let partitions = Partitions::from_key(&name);
     let store = remote.s3_store(&object.bucket);
@@ -75,7 +77,13 @@ fn read_object(
             };
             read_local(&memory, name, partitions, opts, emit)
         }
-        Err(e) => fail(&name, format!("cannot fetch: {e}"), emit),
+        Err(e) => fail(
+            &name,
+            Fault::CannotFetch {
+                cause: e.to_string(),
+            },
+            emit,
+        ),
     }
 }
 
@@ -99,22 +107,44 @@ pub(crate) fn read_local(
                 let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
                 (Box::new(f), size)
             }
-            Err(e) => return fail(&name, format!("cannot open: {e}"), emit),
+            Err(e) => {
+                return fail(
+                    &name,
+                    Fault::CannotOpen {
+                        cause: e.to_string(),
+                    },
+                    emit,
+                );
+            }
         },
-        Input::S3(_) | Input::Logs(_) => {
-            return fail(&name, "not a local input".to_string(), emit);
-        }
+        Input::S3(_) | Input::Logs(_) => return fail(&name, Fault::NotLocal, emit),
     };
     let mut reader = BufReader::with_capacity(1 << 16, reader);
     let gzip = match reader.fill_buf() {
         Ok(head) => head.starts_with(&GZIP_MAGIC),
-        Err(e) => return fail(&name, format!("cannot read: {e}"), emit),
+        Err(e) => {
+            return fail(
+                &name,
+                Fault::CannotRead {
+                    cause: e.to_string(),
+                },
+                emit,
+            );
+        }
     };
     if gzip {
         // Held until the text is read: the budget the whole-buffer inflation took.
         let (text, _held) = match gunzip(input, reader, size) {
             Ok(inflated) => inflated,
-            Err(e) => return fail(&name, format!("cannot read: {e}"), emit),
+            Err(e) => {
+                return fail(
+                    &name,
+                    Fault::CannotRead {
+                        cause: e.to_string(),
+                    },
+                    emit,
+                );
+            }
         };
         dispatch(text, input, name, partitions, opts, emit);
     } else {
@@ -208,7 +238,9 @@ fn dispatch(
         Err(e) => {
             return fail(
                 &name,
-                format!("the compressed data is truncated or corrupt ({e}); nothing was read"),
+                Fault::NothingRead {
+                    cause: e.to_string(),
+                },
                 emit,
             );
         }
@@ -218,12 +250,26 @@ fn dispatch(
         let data = match input {
             Input::Path(p) if !is_gzip_file(p) => match std::fs::File::open(p) {
                 Ok(f) => crate::parquet::ParquetData::File(f),
-                Err(e) => return fail(&name, format!("cannot open: {e}"), emit),
+                Err(e) => {
+                    return fail(
+                        &name,
+                        Fault::CannotOpen {
+                            cause: e.to_string(),
+                        },
+                        emit,
+                    );
+                }
             },
             _ => {
                 let mut bytes = Vec::new();
                 if let Err(e) = reader.read_to_end(&mut bytes) {
-                    return fail(&name, format!("cannot read: {e}"), emit);
+                    return fail(
+                        &name,
+                        Fault::CannotRead {
+                            cause: e.to_string(),
+                        },
+                        emit,
+                    );
                 }
                 crate::parquet::ParquetData::Bytes(bytes.into())
             }
@@ -234,11 +280,7 @@ fn dispatch(
         return crate::cloudwatch::read_json(reader, name, partitions, opts, emit);
     }
     if kind == Kind::Binary {
-        return fail(
-            &name,
-            "binary data: not text, gzip, Parquet or JSON flow logs".to_string(),
-            emit,
-        );
+        return fail(&name, Fault::Binary, emit);
     }
     crate::text::read_text(reader, name, partitions, opts, emit)
 }
@@ -279,12 +321,8 @@ impl Kind {
     }
 }
 
-fn fail(name: &str, message: String, emit: &mut dyn FnMut(Item) -> bool) {
-    let problem = Problem {
-        kind: ProblemKind::BadFile,
-        location: name.to_string(),
-        message,
-    };
+fn fail(name: &str, fault: Fault, emit: &mut dyn FnMut(Item) -> bool) {
+    let problem = Problem::bad_file(vpcflow_record::Location::file(name), fault);
     if emit(Item::Problem(problem)) {
         emit(Item::Done(FileSummary {
             name: name.to_string(),
@@ -456,7 +494,9 @@ mod tests {
         let name = path.display().to_string();
         for seen in &mut from_file {
             match seen {
-                Seen::Problem(p) => p.location = p.location.replace(&name, "object.gz"),
+                Seen::Problem(p) => {
+                    p.location.file = p.location.file.replace(&name, "object.gz").into()
+                }
                 Seen::Done(s) => s.name = s.name.replace(&name, "object.gz"),
                 Seen::Batch(..) => {}
             }

@@ -11,7 +11,8 @@ use crate::aws::AwsOptions;
 use crate::listing::{KeyFilter, TimeRange};
 use crate::remote::Remote;
 use crate::{Batch, Column, FileSummary, Input, Item, Problem, ReadOptions, read_all};
-use arrow::array::{Array, BooleanArray, Int64Array};
+use arrow::array::{Array, AsArray, BooleanArray, PrimitiveArray, RecordBatch};
+use arrow::datatypes::{DataType, Int64Type, TimeUnit, TimestampMillisecondType};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -245,9 +246,9 @@ impl Session {
         let wanted = columns.as_ref().map(Vec::len);
         let columns = match (columns, self.options.time.is_all()) {
             (Some(mut cols), false) => {
-                for f in [Field::Start, Field::End] {
-                    if !cols.contains(&Column::Field(f)) {
-                        cols.push(Column::Field(f));
+                for c in TIME_COLUMNS {
+                    if !cols.contains(&c) {
+                        cols.push(c);
                     }
                 }
                 Some(cols)
@@ -294,33 +295,66 @@ impl Session {
     }
 }
 
+/// The columns a time range is decided on: the record's `start` and `end`, and for log events whose format lacks
+/// them, the event's time.
+pub const TIME_COLUMNS: [Column; 3] = [
+    Column::Field(Field::Start),
+    Column::Field(Field::End),
+    Column::Extra(crate::Extra::EventTime),
+];
+
+/// Which rows of `data` overlap `time`: those whose `start` and `end` do, or, lacking them, whose log event's time
+/// does (AWS stamps a flow log's event with the record's start). `None` when `data` has none of these columns:
+/// nothing to decide on, nothing left out. A row with none of the values is left out.
+pub fn overlapping(data: &RecordBatch, time: &TimeRange) -> Option<BooleanArray> {
+    let schema = data.schema();
+    let column = |name: &str, to: &DataType| {
+        let i = schema.index_of(name).ok()?;
+        arrow::compute::cast(data.column(i), to).ok()
+    };
+    let start = column(Field::Start.column(), &DataType::Int64);
+    let end = column(Field::End.column(), &DataType::Int64);
+    let event = column(
+        crate::Extra::EventTime.name(),
+        &DataType::Timestamp(TimeUnit::Millisecond, None),
+    );
+    if start.is_none() && end.is_none() && event.is_none() {
+        return None;
+    }
+    let start = start.as_ref().map(|a| a.as_primitive::<Int64Type>());
+    let end = end.as_ref().map(|a| a.as_primitive::<Int64Type>());
+    let event = event
+        .as_ref()
+        .map(|a| a.as_primitive::<TimestampMillisecondType>());
+    let value = |a: Option<&PrimitiveArray<Int64Type>>, i: usize| {
+        a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
+    };
+    Some(
+        (0..data.num_rows())
+            .map(|i| {
+                let span = match (value(start, i), value(end, i)) {
+                    (Some(s), Some(e)) => Some((s, e)),
+                    _ => event
+                        .filter(|a| a.is_valid(i))
+                        .map(|a| a.value(i).div_euclid(1000))
+                        .map(|t| (t, t)),
+                };
+                Some(span.is_some_and(|(s, e)| time.overlaps(s, e)))
+            })
+            .collect(),
+    )
+}
+
 /// The rows of a batch that overlap the time range, with only the first `wanted` columns (those asked for); `None`
 /// when no row is left.
 fn within(batch: Batch, time: &TimeRange, wanted: Option<usize>) -> Option<Batch> {
     if time.is_all() {
         return Some(batch);
     }
-    let schema = batch.data.schema();
-    let column = |f: Field| {
-        schema.index_of(f.column()).ok().and_then(|i| {
-            arrow::compute::cast(batch.data.column(i), &arrow::datatypes::DataType::Int64).ok()
-        })
-    };
-    let (Some(start), Some(end)) = (column(Field::Start), column(Field::End)) else {
+    let Some(keep) = overlapping(&batch.data, time) else {
         // A format without times: nothing to compare, nothing left out.
         return Some(batch);
     };
-    let (start, end) = (
-        start.as_any().downcast_ref::<Int64Array>()?.clone(),
-        end.as_any().downcast_ref::<Int64Array>()?.clone(),
-    );
-    let keep: BooleanArray = (0..batch.data.num_rows())
-        .map(|i| {
-            Some(
-                start.is_valid(i) && end.is_valid(i) && time.overlaps(start.value(i), end.value(i)),
-            )
-        })
-        .collect();
     if keep.true_count() == 0 {
         return None;
     }
@@ -329,16 +363,19 @@ fn within(batch: Batch, time: &TimeRange, wanted: Option<usize>) -> Option<Batch
         Some(n) if n < data.num_columns() => data.project(&(0..n).collect::<Vec<_>>()).ok()?,
         _ => data,
     };
-    let positions = batch
-        .positions
-        .iter()
-        .zip(keep.iter())
-        .filter(|(_, k)| *k == Some(true))
-        .map(|(p, _)| *p)
+    let kept = |i: &usize| keep.value(*i);
+    let positions = (0..batch.positions.len())
+        .filter(kept)
+        .map(|i| batch.positions[i])
+        .collect();
+    let times = (0..batch.times.len())
+        .filter(kept)
+        .map(|i| batch.times[i])
         .collect();
     Some(Batch {
         data,
         positions,
+        times,
         source: batch.source,
     })
 }

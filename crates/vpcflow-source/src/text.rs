@@ -6,10 +6,11 @@
 
 use crate::columns::{Column, assemble};
 use crate::layout::Partitions;
-use crate::{Batch, FileSummary, Item, Problem, ProblemKind, ReadOptions, Shape, SourceInfo};
+use crate::problem::{Fault, IoFault};
+use crate::{Batch, FileSummary, Item, Problem, ReadOptions, Shape, SourceInfo};
 use std::io::{BufRead, ErrorKind};
 use std::sync::Arc;
-use vpcflow_record::{BatchBuilder, Field, Format};
+use vpcflow_record::{BatchBuilder, Field, Format, Location};
 
 /// The longest line we accept; a longer one is not a flow log record.
 const MAX_LINE: usize = 1 << 20;
@@ -20,10 +21,14 @@ const MAX_BATCH_TEXT: usize = 64 << 20;
 /// Turns lines into batches and problems for one file.
 pub(crate) struct LineSink<'a> {
     info: SourceInfo,
+    /// The file, for locations.
+    file: Location,
     opts: &'a ReadOptions,
     field_columns: Option<Vec<Field>>,
     builder: Option<BatchBuilder>,
     positions: Vec<u64>,
+    /// The events' timestamps, beside `positions` (log events only).
+    times: Vec<Option<i64>>,
     summary: FileSummary,
     reported: usize,
     /// The file cannot be read further (unknown format).
@@ -53,6 +58,7 @@ impl<'a> LineSink<'a> {
                 .collect()
         });
         LineSink {
+            file: Location::file(name.as_str()),
             summary: FileSummary {
                 name: name.clone(),
                 ..FileSummary::default()
@@ -68,6 +74,7 @@ impl<'a> LineSink<'a> {
             field_columns,
             builder: None,
             positions: Vec::new(),
+            times: Vec::new(),
             reported: 0,
             file_stopped: false,
             aborted: false,
@@ -107,39 +114,31 @@ impl<'a> LineSink<'a> {
         self.builder = Some(builder);
     }
 
+    /// The file as a whole, for locations.
+    pub(crate) fn file(&self) -> &Location {
+        &self.file
+    }
+
     /// Reports a problem that ends the file (or its rest).
     pub(crate) fn fail_file(
         &mut self,
-        location: String,
-        message: String,
+        location: Location,
+        fault: Fault,
         emit: &mut dyn FnMut(Item) -> bool,
     ) {
         // What was read before the failure goes out first, in order.
         self.flush(emit);
         self.summary.failed = true;
         self.file_stopped = true;
-        self.emit(
-            Item::Problem(Problem {
-                kind: ProblemKind::BadFile,
-                location,
-                message,
-            }),
-            emit,
-        );
+        self.emit(Item::Problem(Problem::bad_file(location, fault)), emit);
     }
 
     /// Reports one bad record at position `pos` (line or event number). Problems wait for the next flush, where
     /// they are merged with the value errors of the batch and emitted in position order.
-    pub(crate) fn bad_record(&mut self, pos: u64, location: String, message: String) {
+    pub(crate) fn bad_record(&mut self, pos: u64, location: Location, fault: Fault) {
         self.summary.bad_records += 1;
-        self.pending.push((
-            pos,
-            Problem {
-                kind: ProblemKind::BadRecord,
-                location,
-                message,
-            },
-        ));
+        self.pending
+            .push((pos, Problem::bad_record(location, fault)));
     }
 
     fn emit_pending(&mut self, emit: &mut dyn FnMut(Item) -> bool) {
@@ -153,15 +152,25 @@ impl<'a> LineSink<'a> {
         }
     }
 
-    fn location(&self, pos: u64) -> String {
+    /// Where the line or event at `pos` is, with the byte column `column` in it (0: the whole line) and, for an
+    /// event, its timestamp.
+    pub(crate) fn location(&self, pos: u64, column: usize, time: Option<i64>) -> Location {
+        let column = u32::try_from(column).unwrap_or(u32::MAX);
         match self.info.shape {
-            Shape::CloudWatchJson => format!("{}:event {pos}", self.info.name),
-            _ => format!("{}:{pos}", self.info.name),
+            Shape::CloudWatchJson => self.file.event(pos, column, time),
+            _ => self.file.column(pos, column),
         }
     }
 
-    /// One line (without its terminator) at position `pos` (line or event number).
-    pub(crate) fn line(&mut self, line: &[u8], pos: u64, emit: &mut dyn FnMut(Item) -> bool) {
+    /// One line (without its terminator) at position `pos` (line or event number); `time` is a log event's
+    /// timestamp (Unix milliseconds).
+    pub(crate) fn line(
+        &mut self,
+        line: &[u8],
+        pos: u64,
+        time: Option<i64>,
+        emit: &mut dyn FnMut(Item) -> bool,
+    ) {
         // Blank lines, and comment lines as documentation examples write them, are not records.
         match line.iter().find(|b| !b.is_ascii_whitespace()) {
             None | Some(b'#') => return,
@@ -183,15 +192,8 @@ impl<'a> LineSink<'a> {
                     if fields == vpcflow_record::format::DEFAULT_FIELDS.len() {
                         self.start(Format::default_v2(), false);
                     } else {
-                        let location = self.location(pos);
-                        self.fail_file(
-                            location,
-                            format!(
-                                "{fields} fields and no header line: this is not the default format (14 fields); \
-                                 give the format with --format (e.g. --format '${{version}} ${{vpc-id}} …')"
-                            ),
-                            emit,
-                        );
+                        let location = self.location(pos, 0, time);
+                        self.fail_file(location, Fault::UnknownFormat { fields }, emit);
                         return;
                     }
                 }
@@ -212,6 +214,9 @@ impl<'a> LineSink<'a> {
         match builder.push_line(line) {
             Ok(()) => {
                 self.positions.push(pos);
+                if self.info.shape == Shape::CloudWatchJson {
+                    self.times.push(time);
+                }
                 if builder.len() >= self.opts.batch_size || builder.text_bytes() >= MAX_BATCH_TEXT {
                     self.flush(emit);
                 }
@@ -223,17 +228,9 @@ impl<'a> LineSink<'a> {
                     self.start(format, true);
                     return;
                 }
-                let location = self.located(pos, error.column);
-                self.bad_record(pos, location, error.to_string());
+                let location = self.location(pos, error.column, time);
+                self.bad_record(pos, location, Fault::Line(error));
             }
-        }
-    }
-
-    fn located(&self, pos: u64, column: usize) -> String {
-        if column > 0 {
-            format!("{}:{column}", self.location(pos))
-        } else {
-            self.location(pos)
         }
     }
 
@@ -272,21 +269,20 @@ impl<'a> LineSink<'a> {
         };
         let parsed = builder.finish();
         let mut positions = std::mem::take(&mut self.positions);
+        let mut times = std::mem::take(&mut self.times);
         if !parsed.errors.is_empty() {
-            for e in &parsed.errors {
-                let location = self.located(positions[e.row], e.error.column);
-                self.bad_record(positions[e.row], location, e.error.to_string());
+            for e in parsed.errors {
+                let time = times.get(e.row).copied().flatten();
+                let location = self.location(positions[e.row], e.error.column, time);
+                self.bad_record(positions[e.row], location, Fault::Line(e.error));
+                positions[e.row] = 0;
             }
-            let mut bad = parsed.errors.iter().map(|e| e.row).peekable();
-            let mut row = 0;
-            positions.retain(|_| {
-                let keep = bad.peek() != Some(&row);
-                if !keep {
-                    bad.next();
-                }
-                row += 1;
-                keep
-            });
+            // Line and event numbers start at 1: 0 marks the rows left out.
+            if !times.is_empty() {
+                let mut kept = positions.iter();
+                times.retain(|_| kept.next().is_some_and(|p| *p != 0));
+            }
+            positions.retain(|p| *p != 0);
         }
         self.summary.records += parsed.batch.num_rows() as u64;
         self.emit_pending(emit);
@@ -299,12 +295,14 @@ impl<'a> LineSink<'a> {
                 columns,
                 &self.info.partitions,
                 &self.info.name,
+                &times,
             ),
             None => parsed.batch,
         };
         let batch = Batch {
             data,
             positions,
+            times,
             source: Arc::new(self.info.clone()),
         };
         self.emit(Item::Batch(batch), emit);
@@ -316,19 +314,12 @@ impl<'a> LineSink<'a> {
         self.retire_builder();
         let hidden = self.summary.bad_records - self.reported as u64;
         if hidden > 0 {
-            let location = self.info.name.clone();
-            self.emit(
-                Item::Problem(Problem {
-                    kind: ProblemKind::BadRecord,
-                    location,
-                    message: format!("{hidden} more bad records not shown"),
-                }),
-                emit,
-            );
+            let problem = Problem::bad_record(self.file.clone(), Fault::MoreNotShown { hidden });
+            self.emit(Item::Problem(problem), emit);
         }
         if self.summary.records == 0 && self.summary.bad_records == 0 && !self.summary.failed {
-            let location = self.info.name.clone();
-            self.fail_file(location, "no records (empty file)".to_string(), emit);
+            let location = self.file.clone();
+            self.fail_file(location, Fault::Empty, emit);
         }
         let summary = std::mem::take(&mut self.summary);
         self.emit(Item::Done(summary), emit);
@@ -351,12 +342,8 @@ pub(crate) fn read_text(
     let mut cut: Vec<u8> = Vec::new();
     let mut line_no = 0u64;
     let too_long = |sink: &mut LineSink, line_no: u64, emit: &mut dyn FnMut(Item) -> bool| {
-        let location = format!("{}:{}", sink.info.name, line_no + 1);
-        sink.fail_file(
-            location,
-            format!("a line longer than {MAX_LINE} bytes: not flow log text"),
-            emit,
-        );
+        let location = sink.file.line(line_no + 1);
+        sink.fail_file(location, Fault::LineTooLong { max: MAX_LINE }, emit);
     };
     loop {
         if !sink.wants_more() {
@@ -366,20 +353,12 @@ pub(crate) fn read_text(
             Ok(chunk) => chunk,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => {
-                let location = format!("{}:{}", sink.info.name, line_no + 1);
-                let what = if matches!(
-                    e.kind(),
-                    ErrorKind::UnexpectedEof | ErrorKind::InvalidInput | ErrorKind::InvalidData
-                ) {
-                    "the compressed data is truncated or corrupt"
-                } else {
-                    "read error"
+                let location = sink.file.line(line_no + 1);
+                let fault = Fault::TextBroken {
+                    io: IoFault::of(&e),
+                    lines: line_no,
                 };
-                sink.fail_file(
-                    location,
-                    format!("{what} ({e}); the {line_no} lines before it were read, the partial line after it was not"),
-                    emit,
-                );
+                sink.fail_file(location, fault, emit);
                 break;
             }
         };
@@ -467,7 +446,7 @@ fn feed(
         Some(true) => strip_console_prefix(line).unwrap_or(line),
         _ => line,
     };
-    sink.line(line, line_no, emit);
+    sink.line(line, line_no, None, emit);
 }
 
 /// Strips what the CloudWatch console puts before a record when it is copied: the column titles ("Timestamp
@@ -561,7 +540,7 @@ mod tests {
             &mut |item| {
                 seen.push(match item {
                     Item::Batch(b) => pretty_format_batches(&[b.data]).unwrap().to_string(),
-                    Item::Problem(p) => format!("{}: {}", p.location, p.message),
+                    Item::Problem(p) => p.to_string(),
                     Item::Done(s) => format!("{} records, {} bad", s.records, s.bad_records),
                 });
                 true

@@ -576,8 +576,11 @@ fn truncated_and_foreign_files() {
     assert!(r.batches.is_empty());
     assert_eq!(r.problems.len(), 1);
     assert_eq!(r.problems[0].kind, ProblemKind::BadFile);
-    assert_eq!(r.problems[0].location, path.display().to_string());
-    let message = &r.problems[0].message;
+    assert_eq!(
+        r.problems[0].location.to_string(),
+        path.display().to_string()
+    );
+    let message = &r.problems[0].message();
     assert_eq!(
         message,
         "not a readable Parquet file, truncated or corrupt? (Parquet error: Invalid Parquet file. Corrupt footer); \
@@ -593,8 +596,11 @@ fn truncated_and_foreign_files() {
     assert!(r.batches.is_empty());
     assert_eq!(r.problems.len(), 1, "{:?}", r.problems());
     assert_eq!(r.problems[0].kind, ProblemKind::BadFile);
-    assert_eq!(r.problems[0].location, format!("{}:row 1", path.display()));
-    let message = &r.problems[0].message;
+    assert_eq!(
+        r.problems[0].location.to_string(),
+        format!("{}:row 1", path.display())
+    );
+    let message = &r.problems[0].message();
     assert!(
         message.starts_with("cannot read the rest of the file ("),
         "{message}"

@@ -53,13 +53,33 @@ pub struct FileRead {
     pub failed: bool,
 }
 
-/// A problem met while loading, as the CLI prints it (`file:line: message`).
+/// A problem met while loading: where, as the CLI prints it (`file:line:column`, `file:event N`) and as data
+/// (`at`: file, line, column, event, row), its stable code, and what was wrong in words.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct LoadProblem {
-    /// `file`, `file:line`, `file:event N`.
+    /// `file`, `file:line`, `file:line:column`, `file:event N`.
     pub location: String,
+    /// The same, as data.
+    pub at: vpcflow_record::Location,
+    /// What kind of problem (`bad-record`, `bad-file`).
+    pub kind: vpcflow_source::ProblemKind,
+    /// The stable code of what was wrong (`bad-value`, `field-count`, `cannot-fetch`, …).
+    pub code: &'static str,
     /// What was wrong.
     pub message: String,
+}
+
+impl LoadProblem {
+    /// The problem as the page shows it.
+    pub fn of(p: &vpcflow_source::Problem) -> LoadProblem {
+        LoadProblem {
+            location: p.location.to_string(),
+            at: p.location.clone(),
+            kind: p.kind,
+            code: p.code(),
+            message: p.message(),
+        }
+    }
 }
 
 /// What loading saw besides the records.
@@ -167,10 +187,7 @@ pub fn load(paths: &[String], options: &LoadOptions) -> anyhow::Result<Cache> {
                     bar.suspend(|| eprintln!("{p}"));
                     r.problem_count += 1;
                     if r.problems.len() < MAX_PROBLEMS {
-                        r.problems.push(LoadProblem {
-                            location: p.location.clone(),
-                            message: p.message.clone(),
-                        });
+                        r.problems.push(LoadProblem::of(p));
                     }
                     !strict
                 }

@@ -4,7 +4,7 @@ use crate::conversations::Output;
 use crate::inputs::{InputArgs, read_reporting};
 use std::io::Write;
 use std::process::ExitCode;
-use vpcflow_source::{Column, Problem, ProblemKind};
+use vpcflow_source::{Column, Problem};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -16,7 +16,8 @@ pub struct Args {
     fields: Option<String>,
 
     /// `text`: problems on standard error and a count line; `json`: JSON Lines on standard output, one
-    /// `{"type":"problem",…}` per problem as it is met, then one `{"type":"summary",…}` with the counts.
+    /// `{"type":"problem",…}` per problem as it is met (its location as data: `file`, `line`, `column`, `event`,
+    /// `timestamp`, `row`; its stable `code`), then one `{"type":"summary",…}` with the counts.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
 }
@@ -68,18 +69,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// A problem as a JSON object: its kind, where, what.
+/// A problem as a JSON object: its kind, where as the command line prints it (`location`) and as data (`file`,
+/// `line`, `column`, `event` with the event's `timestamp`, `row`), its stable `code`, and what, in words.
 fn problem_json(p: &Problem) -> serde_json::Value {
-    let kind = match p.kind {
-        ProblemKind::BadRecord => "bad-record",
-        ProblemKind::BadFile => "bad-file",
-    };
-    serde_json::json!({
-        "type": "problem",
-        "kind": kind,
-        "location": p.location,
-        "message": p.message,
-    })
+    let mut v = serde_json::to_value(p).unwrap_or_default();
+    v["type"] = "problem".into();
+    v["location"] = p.location.to_string().into();
+    v
 }
 
 /// One JSON line on standard output (a closed pipe is noticed by the next write of the output, or ignored: the

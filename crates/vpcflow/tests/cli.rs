@@ -125,6 +125,64 @@ fn missing_file_is_reported_and_the_rest_is_read() {
     ]));
 }
 
+/// Problems as data: each one's location (line and byte column, or log event with its timestamp), kind and
+/// stable code, beside the counts; the text form on stderr is the same as `cat`'s.
+#[test]
+fn validate_as_json_locates_each_problem() {
+    assert_cmd_snapshot!(vpcflow().args([
+        "validate",
+        "-o",
+        "json",
+        "crates/vpcflow/tests/data/malformed.log",
+        "crates/vpcflow-source/tests/data/cloudwatch/bad-message.json"
+    ]));
+}
+
+/// A log event's timestamp is kept as `event_time`; where the format has no `start` and `end`, it decides what
+/// `--since`/`--until` keep, for commands that read records themselves and for queries alike.
+#[test]
+fn event_time_stands_in_for_a_missing_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    let events: String = [
+        (1_704_164_400_000i64, "10.0.0.5 203.0.113.9 40"),
+        (1_704_164_460_500, "10.0.0.6 203.0.113.9 50"),
+        (1_704_164_520_000, "10.0.0.7 203.0.113.9 60"),
+    ]
+    .iter()
+    .map(|(t, m)| format!("{{\"timestamp\":{t},\"message\":\"{m}\"}}\n"))
+    .collect();
+    std::fs::write(&path, events).unwrap();
+    let format = "${srcaddr} ${dstaddr} ${bytes}";
+    // 2024-01-02T03:01:00Z: the second event onwards.
+    let since = "2024-01-02T03:01:00Z";
+    let out = vpcflow()
+        .args(["cat", "-o", "csv", "--fields", "event_time,srcaddr,bytes"])
+        .args(["--format", format, "--since", since])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "event_time,srcaddr,bytes\n2024-01-02T03:01:00.500Z,10.0.0.6,50\n2024-01-02T03:02:00Z,10.0.0.7,60\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vpcflow()
+        .args(["query", "-o", "csv", "--format", format, "--since", since])
+        .args(["--until", "2024-01-02T03:02:00Z"])
+        .arg("SELECT event_time, srcaddr, bytes FROM flows")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "event_time,srcaddr,bytes\n2024-01-02T03:01:00.500Z,10.0.0.6,50\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn headerless_custom_format_needs_format() {
     let dir = tempfile::tempdir().unwrap();

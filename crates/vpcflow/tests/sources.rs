@@ -482,6 +482,9 @@ fn log_groups_with_several_streams_and_pages() {
         ("eni-0a02b-all", &all[10_500..12_000]),
         ("eni-0b03c-all", &all[12_000..]),
     ];
+    // Every event its own millisecond, from `t0` on in input order, so that each one's timestamp can be told.
+    let t0 = now() * 1000;
+    let mut next = t0;
     rt.block_on(async {
         logs.create_log_group()
             .log_group_name(&group)
@@ -496,18 +499,21 @@ fn log_groups_with_several_streams_and_pages() {
                 .await
                 .unwrap();
             for chunk in lines.chunks(5_000) {
-                let t = now() * 1000;
-                let events = chunk.iter().map(|l| {
-                    aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                        .timestamp(t)
-                        .message(l)
-                        .build()
-                        .unwrap()
-                });
+                let events: Vec<_> = chunk
+                    .iter()
+                    .map(|l| {
+                        next += 1;
+                        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                            .timestamp(next - 1)
+                            .message(l)
+                            .build()
+                            .unwrap()
+                    })
+                    .collect();
                 logs.put_log_events()
                     .log_group_name(&group)
                     .log_stream_name(stream)
-                    .set_log_events(Some(events.collect()))
+                    .set_log_events(Some(events))
                     .send()
                     .await
                     .unwrap();
@@ -530,9 +536,24 @@ fn log_groups_with_several_streams_and_pages() {
     let (expected, _, _) = query(&endpoint, sql, &local(&all[..10_500], "first.log"), &[]);
     let (out, err, code) = query(&endpoint, sql, &format!("logs:{group}:eni-0a01"), &[]);
     assert_eq!((code, out.as_str()), (0, expected.as_str()), "{err}");
+    // Each event's timestamp is its record's `event_time`.
+    let times = "SELECT COUNT(DISTINCT event_time) AS n, CAST(MIN(event_time) AS BIGINT) AS first, \
+                 CAST(MAX(event_time) AS BIGINT) AS last FROM flows";
+    let (out, err, code) = query(&endpoint, times, &format!("logs:{group}"), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, format!("n,first,last\n12500,{t0},{}\n", t0 + 12_499));
     // Records read by the commands that read them themselves, too.
     let mut cmd = vpcflow(&endpoint);
     let (out, err, code) = run(cmd.args(["validate", &format!("logs:{group}")]));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("12500 records in 3 files: all good"), "{out}");
+    let mut cmd = vpcflow(&endpoint);
+    let stream = format!("logs:{group}:eni-0b03c-all");
+    let (out, err, code) = run(cmd
+        .args(["cat", "-o", "csv", "--fields", "event_time,srcaddr"])
+        .arg(&stream));
+    assert_eq!(code, 0, "{err}");
+    let first_row = out.lines().nth(1).unwrap_or_default();
+    let time: jiff::Timestamp = first_row.split(',').next().unwrap().parse().unwrap();
+    assert_eq!(time.as_millisecond(), t0 + 12_000, "{first_row}");
 }
