@@ -488,7 +488,10 @@ async fn fetch(
         Store::Logs { group } => Data::Input(vpcflow_source::Input::Logs(
             vpcflow_source::listing::stream(&group, &piece.location),
         )),
-        Store::Local | Store::S3 { .. } => {
+        // A local file is opened by its path: an object store path cannot name every file (`<`, `>`, `"`, `%`
+        // and the like are percent-encoded in it, and the local store then looks for the encoded name).
+        Store::Local => Data::File(std::path::PathBuf::from(format!("/{}", piece.location))),
+        Store::S3 { .. } => {
             match vpcflow_source::remote::fetch(&store, &location, None, piece.e_tag.clone())
                 .await
                 .map_err(|e| object_error(&piece, e))?

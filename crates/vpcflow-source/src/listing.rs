@@ -274,7 +274,7 @@ fn root_is_dir(key: &str) -> bool {
 fn object(bucket: &str, meta: object_store::ObjectMeta) -> Input {
     Input::S3(S3Object {
         bucket: bucket.to_string(),
-        key: meta.location.to_string(),
+        key: crate::s3::key_of(&meta.location),
         size: Some(meta.size),
         e_tag: meta.e_tag,
     })

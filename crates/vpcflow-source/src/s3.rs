@@ -89,7 +89,7 @@ impl S3Store {
             let out = client
                 .head_object()
                 .bucket(&bucket)
-                .key(key.as_ref())
+                .key(key_of(&key))
                 .send()
                 .await
                 .map_err(|e| sdk_error(&key, e))?;
@@ -250,7 +250,7 @@ impl ObjectStore for S3Store {
             self.io.clone(),
         );
         self.on_io(async move {
-            let mut request = client.get_object().bucket(&bucket).key(key.as_ref());
+            let mut request = client.get_object().bucket(&bucket).key(key_of(&key));
             if let Some(range) = &options.range {
                 request = request.range(range_header(range));
             }
@@ -289,7 +289,7 @@ impl ObjectStore for S3Store {
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
         let (client, bucket) = (self.client.clone(), self.bucket.clone());
-        let prefix = prefix.map(|p| format!("{p}/")).filter(|p| p != "/");
+        let prefix = prefix.map(|p| format!("{}/", key_of(p))).filter(|p| p != "/");
         let (tx, rx) = tokio::sync::mpsc::channel::<object_store::Result<ObjectMeta>>(1000);
         self.io.spawn(async move {
             let mut token: Option<String> = None;
@@ -327,7 +327,7 @@ impl ObjectStore for S3Store {
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
         let (client, bucket) = (self.client.clone(), self.bucket.clone());
-        let prefix = prefix.map(|p| format!("{p}/")).filter(|p| p != "/");
+        let prefix = prefix.map(|p| format!("{}/", key_of(p))).filter(|p| p != "/");
         self.on_io(async move {
             let mut out = ListResult {
                 common_prefixes: Vec::new(),
@@ -368,6 +368,14 @@ impl ObjectStore for S3Store {
     ) -> object_store::Result<()> {
         Err(not_supported("copy"))
     }
+}
+
+/// The S3 key an object store path stands for. A path percent-encodes what it cannot hold (`<`, `>`, `"`, `%`,
+/// `#`, …), so a key with those characters is its decoded form; `Path::from(key)` goes the other way.
+pub fn key_of(path: &Path) -> String {
+    percent_encoding::percent_decode_str(path.as_ref())
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn meta_of(o: &aws_sdk_s3::types::Object) -> ObjectMeta {

@@ -557,3 +557,78 @@ fn log_groups_with_several_streams_and_pages() {
     let time: jiff::Timestamp = first_row.split(',').next().unwrap().parse().unwrap();
     assert_eq!(time.as_millisecond(), t0 + 12_000, "{first_row}");
 }
+
+/// File names and keys with the characters an object store path percent-encodes (`<`, `>`, `"`, `&`, `%`, `#`,
+/// a space): every record is read, under the name as given, from disk (a directory and each file named) and
+/// from S3 alike.
+#[test]
+fn hostile_names_are_read_under_their_own_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "a<b>.log",
+        "say \"hi\" & go.log",
+        "100% #1.log",
+        "%3C.log",
+    ];
+    let all = lines(40, DAY2, 60);
+    let header = vpcflow_record::Format::default_v2().header_line();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    for (i, name) in names.iter().enumerate() {
+        let text = format!("{header}\n{}\n", all[i * 10..i * 10 + 10].join("\n"));
+        std::fs::write(tree.join(name), text).unwrap();
+    }
+    let sql = "SELECT \"$path\" AS path, COUNT(*) AS n FROM flows GROUP BY 1 ORDER BY 1";
+    let expected = |root: &str| {
+        let mut rows: Vec<String> = names.iter().map(|n| format!("{root}{n}")).collect();
+        rows.sort();
+        let rows: Vec<String> = rows
+            .iter()
+            .map(|p| {
+                let quoted = if p.contains(['"', ',']) {
+                    format!("\"{}\"", p.replace('"', "\"\""))
+                } else {
+                    p.clone()
+                };
+                format!("{quoted},10\n")
+            })
+            .collect();
+        format!("path,n\n{}", rows.concat())
+    };
+    let root = format!("{}/", tree.display());
+    // The directory, then each file by name.
+    let (out, err, code) = query("http://127.0.0.1:9", sql, tree.to_str().unwrap(), &[]);
+    assert_eq!((code, out.as_str()), (0, expected(&root).as_str()), "{err}");
+    for name in names {
+        let path = tree.join(name);
+        let mut cmd = vpcflow("http://127.0.0.1:9");
+        let (out, err, code) = run(cmd.args(["validate"]).arg(&path));
+        assert_eq!(code, 0, "{name}: {err}");
+        assert_eq!(out, "10 records in 1 files: all good\n", "{name}");
+        let (out, err, code) = query(
+            "http://127.0.0.1:9",
+            "SELECT COUNT(*) AS n FROM flows",
+            path.to_str().unwrap(),
+            &[],
+        );
+        assert_eq!((code, out.as_str()), (0, "n\n10\n"), "{name}: {err}");
+    }
+
+    let Some(endpoint) = moto() else { return };
+    let rt = runtime();
+    let s3 = s3_client(&rt, &endpoint);
+    upload(&rt, &s3, "hostile", "in/", &tree);
+    let (out, err, code) = query(&endpoint, sql, "s3://hostile/in/", &[]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, expected("s3://hostile/in/").as_str()),
+        "{err}"
+    );
+    let mut cmd = vpcflow(&endpoint);
+    let (out, err, code) = run(cmd.args(["validate", "s3://hostile/in/"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "40 records in 4 files: all good\n");
+    let one = "s3://hostile/in/say \"hi\" & go.log";
+    let (out, err, code) = query(&endpoint, "SELECT COUNT(*) AS n FROM flows", one, &[]);
+    assert_eq!((code, out.as_str()), (0, "n\n10\n"), "{err}");
+}
