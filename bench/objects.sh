@@ -12,9 +12,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS="${1:-10M}"
 WORK="${2:-/tmp/vpcflow-bench}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vpcflow/target}"
-cargo build --release --locked -p vpcflow
-BIN="$CARGO_TARGET_DIR/release/vpcflow"
+# VPCFLOW_BIN: a release binary already built (else one is built here).
+if [ -n "${VPCFLOW_BIN:-}" ]; then
+  BIN="$VPCFLOW_BIN"
+else
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vpcflow/target}"
+  cargo build --release --locked -p vpcflow
+  BIN="$CARGO_TARGET_DIR/release/vpcflow"
+fi
 python3 -m pip install --quiet --disable-pip-version-check duckdb==2.0.0
 if [ ! -f "$WORK/text.$RECORDS.done" ]; then
   rm -rf "$WORK/text"

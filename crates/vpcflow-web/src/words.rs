@@ -2,19 +2,20 @@
 //! in English or Japanese, as lines of typed segments (text, address, interface, rule) that the page inserts as
 //! text and turns into filter links.
 //!
-//! A record's explanation comes as `vpcflow_explain` messages, whose typed segments map onto the page's
-//! ([`from_message`]). The connection and the diagnosis are taken as the terminal's text for now, and
-//! [`segments`] finds the addresses and AWS ids in it; rendering their messages directly would retire it.
+//! Everything comes as `vpcflow_explain` messages, whose typed segments map onto the page's ([`from_message`]):
+//! the explanation's headline and notes, and the connection and diagnosis laid out here line by line from the
+//! same messages the terminal printer lays out (`vpcflow_explain::text`), so that an address or an id is a
+//! segment because the renderer said so, never because it looked like one.
 
 use crate::cache::Cache;
 use crate::flows;
-use regex::Regex;
 use serde::Serialize;
-use std::sync::{Arc, OnceLock};
-use vpcflow_diagnose::{Conversations, Flow, diagnose};
+use std::sync::Arc;
+use vpcflow_diagnose::{Agreement, Confidence, ConfigFinding, Conversations, Diagnosis, Flow, diagnose};
 use vpcflow_explain::message::Kind;
+use vpcflow_explain::render::Label;
 use vpcflow_explain::{Explainer, Lang, Message, Style};
-use vpcflow_netmodel::VpcModel;
+use vpcflow_netmodel::{Packet, Verdict, VpcModel};
 
 /// A piece of a line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -29,61 +30,6 @@ pub struct Segment {
 
 /// Lines of segments.
 pub type Lines = Vec<Vec<Segment>>;
-
-fn pattern() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(concat!(
-            r"(?P<id>\b(?:eni|sg|acl|rtb|subnet|vpc|igw|nat|tgw|pcx|vpce|i)-[0-9a-f]{8,17}\b)",
-            r"|(?P<v4>\b(?:\d{1,3}\.){3}\d{1,3}\b)",
-            r"|(?P<v6>\b[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7}\b)"
-        ))
-        .expect("valid pattern")
-    })
-}
-
-/// Prose as lines of segments: addresses and AWS ids become their own segments with a filter.
-pub fn segments(text: &str) -> Lines {
-    text.lines()
-        .map(|line| {
-            let mut out = Vec::new();
-            let mut at = 0;
-            for m in pattern().captures_iter(line) {
-                let whole = m.get(0).expect("a match");
-                let (kind, filter) = if let Some(id) = m.name("id") {
-                    let column = if id.as_str().starts_with("eni-") {
-                        Some("interface_id")
-                    } else {
-                        None
-                    };
-                    (
-                        "id",
-                        column.map(|c| (c.to_string(), id.as_str().to_string())),
-                    )
-                } else {
-                    let t = whole.as_str();
-                    if vpcflow_record::values::parse_addr(t.as_bytes()).is_none() {
-                        continue;
-                    }
-                    ("addr", Some(("addr".to_string(), t.to_string())))
-                };
-                if whole.start() > at {
-                    out.push(text_segment(&line[at..whole.start()]));
-                }
-                out.push(Segment {
-                    kind,
-                    text: whole.as_str().to_string(),
-                    filter,
-                });
-                at = whole.end();
-            }
-            if at < line.len() || out.is_empty() {
-                out.push(text_segment(&line[at..]));
-            }
-            out
-        })
-        .collect()
-}
 
 /// A message's segments as the page's: addresses filter on either end, interfaces on `interface_id`.
 pub fn from_message(m: &Message) -> Vec<Segment> {
@@ -114,6 +60,182 @@ fn text_segment(t: &str) -> Segment {
         kind: "text",
         text: t.to_string(),
         filter: None,
+    }
+}
+
+/// One line being laid out: words and messages in order, adjacent words merged.
+#[derive(Default)]
+struct Line(Vec<Segment>);
+
+impl Line {
+    /// A line indented by `depth` steps.
+    fn at(depth: usize) -> Line {
+        let mut line = Line::default();
+        line.word(&"  ".repeat(depth));
+        line
+    }
+
+    fn word(&mut self, text: &str) -> &mut Line {
+        if text.is_empty() {
+            return self;
+        }
+        match self.0.last_mut() {
+            Some(last) if last.kind == "text" => last.text.push_str(text),
+            _ => self.0.push(text_segment(text)),
+        }
+        self
+    }
+
+    fn message(&mut self, m: &Message) -> &mut Line {
+        for s in from_message(m) {
+            if s.kind == "text" {
+                self.word(&s.text);
+            } else {
+                self.0.push(s);
+            }
+        }
+        self
+    }
+
+    /// An interface's id, a filter link.
+    fn interface(&mut self, id: &str) -> &mut Line {
+        self.0.push(Segment {
+            kind: "id",
+            text: id.to_string(),
+            filter: Some(("interface_id".to_string(), id.to_string())),
+        });
+        self
+    }
+
+    fn done(&mut self) -> Vec<Segment> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+/// A connection as the page shows it: its line, when and who, and each interface's records.
+pub fn connection_lines(conv: &Conversations, ci: usize, style: &Style) -> Lines {
+    let w = style.words();
+    let c = &conv.connections[ci];
+    let mut out = vec![
+        Line::at(0).message(&w.connection(c, ci + 1)).done(),
+        Line::at(1).message(&w.when_and_who(c, style)).done(),
+    ];
+    for leg in &c.legs {
+        out.push(Line::at(1).message(&w.leg(leg)).word(":").done());
+        for (label, records) in [
+            (Label::RequestRecord, &leg.request),
+            (Label::ReplyRecord, &leg.reply),
+        ] {
+            for &f in records {
+                let mut line = Line::at(2);
+                line.word(w.label(label)).word(" ");
+                out.push(line.message(&w.flow(&conv.flows[f])).done());
+            }
+        }
+    }
+    out
+}
+
+/// A diagnosis as the page shows it: the connection, its evidence, the reading of the records, what would decide,
+/// and the configuration's answer with the smallest fix.
+pub fn diagnosis_lines(conv: &Conversations, d: &Diagnosis, style: &Style) -> Lines {
+    let w = style.words();
+    let c = &conv.connections[d.connection];
+    let mut out = vec![
+        Line::at(0).message(&w.connection(c, d.connection + 1)).done(),
+        Line::at(1).message(&w.when_and_who(c, style)).done(),
+        Line::at(1).word(w.label(Label::Evidence)).done(),
+    ];
+    for f in conv.flows_of(c) {
+        out.push(Line::at(2).message(&w.flow(f)).done());
+    }
+    out.push(Line::at(1).word(w.label(Label::FromTheLogs)).done());
+    for f in &d.findings {
+        let mut line = Line::at(2);
+        line.word(w.confidence(f.confidence)).word(": ");
+        out.push(line.message(&w.finding(f, c)).done());
+        for r in &f.reasons {
+            out.push(Line::at(3).word("- ").message(&w.reason(r, style)).done());
+        }
+    }
+    if !d.needed.is_empty() {
+        let certain = d
+            .findings
+            .first()
+            .is_some_and(|f| f.confidence == Confidence::Certain);
+        let label = if certain {
+            Label::ToNameTheRule
+        } else {
+            Label::ToDecide
+        };
+        out.push(Line::at(2).word(w.label(label)).done());
+        for n in &d.needed {
+            out.push(Line::at(3).word("- ").message(&w.needed(*n)).done());
+        }
+    }
+    for cf in &d.config {
+        config_lines(&mut out, cf, style);
+    }
+    out
+}
+
+/// The configuration's answer for one interface of a diagnosis.
+fn config_lines(out: &mut Lines, cf: &ConfigFinding, style: &Style) {
+    let w = style.words();
+    let mut head = Line::at(1);
+    head.word(w.label(Label::FromTheConfiguration)).word(" (");
+    out.push(head.interface(&cf.interface).word("):").done());
+    if let Some(why) = &cf.undecided {
+        let mut line = Line::at(2);
+        line.word(w.label(Label::NotEvaluated)).word(" ");
+        out.push(line.message(&w.undecided(why)).done());
+        return;
+    }
+    if cf
+        .packets
+        .first()
+        .is_some_and(|p| matches!(p.protocol, 1 | 58))
+    {
+        out.push(Line::at(2).word(w.label(Label::IcmpEvaluatedAsPing)).done());
+    }
+    for (label, v, p) in [
+        (Label::Request, cf.request.as_ref(), cf.packets.first()),
+        (Label::Reply, cf.reply.as_ref(), cf.packets.get(1)),
+    ] {
+        let (Some(v), Some(p)) = (v, p) else {
+            continue;
+        };
+        let mut line = Line::at(2);
+        line.word(w.label(label)).word(" (").word(w.direction(p.direction));
+        out.push(line.word("):").done());
+        steps(out, v, p, style);
+    }
+    match (&cf.decided_by, cf.agreement) {
+        (Some((which, step)), agreement) => {
+            out.push(Line::at(2).message(&w.dropped_by(*which, &step.control)).done());
+            if agreement == Agreement::Differs {
+                out.push(Line::at(2).word(w.label(Label::ConfigDiffers)).done());
+            }
+            if let Some(fix) = &step.fix {
+                let mut line = Line::at(2);
+                line.word(w.label(Label::Fix)).word(" ");
+                out.push(line.message(&w.fix(fix)).done());
+            }
+        }
+        (None, Agreement::ConfigAllows) => {
+            out.push(Line::at(2).word(w.label(Label::ConfigAllows)).done());
+        }
+        (None, _) => out.push(Line::at(2).word(w.label(Label::ConfigUndecided)).done()),
+    }
+}
+
+/// Each step a packet went through, with its outcome.
+fn steps(out: &mut Lines, v: &Verdict, p: &Packet, style: &Style) {
+    let w = style.words();
+    for s in &v.steps {
+        let mut line = Line::at(3);
+        line.word(w.outcome(s.outcome)).word(" ");
+        out.push(line.message(&w.step(s, p)).done());
     }
 }
 
@@ -164,11 +286,15 @@ pub fn about(
     };
     let near = flows::neighbours(cache, tables, row, 900, 5000, threads)?;
     let mut list = Vec::new();
+    // Each flow's row, by the location it was made with (unique per row: it names the row).
+    let mut rows = std::collections::HashMap::new();
     for r in near {
+        let location = flows::location(cache, r);
         if let Some(rec) = flows::record(cache, r)
-            && let Some(f) = Flow::from_record(&rec, &flows::location(cache, r))
+            && let Some(f) = Flow::from_record(&rec, &location)
         {
             list.push(f);
+            rows.insert(location, r);
         }
     }
     let conv = Conversations::build(list);
@@ -191,12 +317,10 @@ pub fn about(
         connections: vec![conv.connections[ci].clone()],
         own_addr: conv.own_addr.clone(),
     };
-    about.connection = Some(segments(
-        vpcflow_explain::text::conversations(&one, &style).trim_end(),
-    ));
+    about.connection = Some(connection_lines(&one, 0, &style));
     about.evidence = conv
         .flows_of(&conv.connections[ci])
-        .filter_map(|f| row_of(&f.location))
+        .filter_map(|f| rows.get(&f.location).copied())
         .collect();
     about.evidence.sort_unstable();
     about.evidence.dedup();
@@ -204,17 +328,9 @@ pub fn about(
         .into_iter()
         .find(|d| d.connection == ci)
     {
-        about.diagnosis = Some(segments(
-            vpcflow_explain::text::diagnoses(&conv, std::slice::from_ref(&d), &style).trim_end(),
-        ));
+        about.diagnosis = Some(diagnosis_lines(&conv, &d, &style));
     }
     Ok(Some(about))
-}
-
-/// The row number in a location made by [`flows::location`].
-fn row_of(location: &str) -> Option<u32> {
-    let (_, tail) = location.rsplit_once("row ")?;
-    tail.trim_end_matches(')').parse().ok()
 }
 
 #[cfg(test)]
@@ -222,19 +338,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn addresses_and_ids_become_segments() {
-        let lines =
-            segments("10.0.0.5 sent to eni-0322957cfa6bc9585 <b>x</b>\nsecond 2001:db8::1 line");
-        assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0][0].kind, "addr");
-        assert_eq!(lines[0][0].filter, Some(("addr".into(), "10.0.0.5".into())));
-        assert_eq!(lines[0][1].text, " sent to ");
+    fn values_are_segments_because_the_renderer_said_so() {
+        let mut m = Message::new();
+        m.text("10.0.0.5 in words, then ")
+            .push(Kind::Addr, "10.0.0.6")
+            .text(" via ")
+            .push(Kind::Id, "eni-0322957cfa6bc9585")
+            .text(" <b>x</b>");
+        let mut line = Line::at(1);
+        line.word("label ").message(&m).word(":");
+        let line = line.done();
+        let kinds: Vec<(&str, &str)> = line.iter().map(|s| (s.kind, s.text.as_str())).collect();
         assert_eq!(
-            lines[0][2].filter,
+            kinds,
+            [
+                ("text", "  label 10.0.0.5 in words, then "),
+                ("addr", "10.0.0.6"),
+                ("text", " via "),
+                ("id", "eni-0322957cfa6bc9585"),
+                ("text", " <b>x</b>:"),
+            ]
+        );
+        assert_eq!(line[1].filter, Some(("addr".into(), "10.0.0.6".into())));
+        assert_eq!(
+            line[3].filter,
             Some(("interface_id".into(), "eni-0322957cfa6bc9585".into()))
         );
-        assert_eq!(lines[0][3].text, " <b>x</b>");
-        assert_eq!(lines[1][1].text, "2001:db8::1");
-        assert_eq!(row_of("a.log (row 17)"), Some(17));
     }
 }
