@@ -28,6 +28,8 @@ pub struct Remote {
     config: tokio::sync::OnceCell<aws_config::SdkConfig>,
     stores: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
     cache: Option<PathBuf>,
+    /// Keeps the cache under its size, for every bucket's store.
+    book: Option<Arc<CacheBook>>,
 }
 
 impl fmt::Debug for Remote {
@@ -50,8 +52,18 @@ impl Drop for Remote {
 
 impl Remote {
     /// A context with its own I/O runtime. `cache`: a directory that keeps every object fetched whole, so that
-    /// reading it again needs no download.
+    /// reading it again needs no download, kept under [`DEFAULT_CACHE_MAX`] bytes.
     pub fn new(aws: AwsOptions, cache: Option<PathBuf>) -> std::io::Result<Arc<Remote>> {
+        Remote::with_cache(aws, cache, DEFAULT_CACHE_MAX)
+    }
+
+    /// [`Remote::new`], with the cache kept under `cache_max` bytes: the least recently used objects are removed
+    /// first, never one this process is still reading (those go when the context ends, if still over).
+    pub fn with_cache(
+        aws: AwsOptions,
+        cache: Option<PathBuf>,
+        cache_max: u64,
+    ) -> std::io::Result<Arc<Remote>> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("vpcflow-io")
@@ -62,6 +74,13 @@ impl Remote {
             aws,
             config: tokio::sync::OnceCell::new(),
             stores: Mutex::new(HashMap::new()),
+            book: cache.as_ref().map(|dir| {
+                Arc::new(CacheBook {
+                    root: dir.join("s3"),
+                    max: cache_max,
+                    state: Mutex::new(None),
+                })
+            }),
             cache,
         }))
     }
@@ -131,6 +150,7 @@ impl Remote {
                 inner: s3,
                 dir: dir.join("s3").join(bucket),
                 busy: Mutex::new(HashMap::new()),
+                book: self.book.clone().expect("made with the cache"),
             }) as Arc<dyn ObjectStore>,
             None => s3,
         };
@@ -148,6 +168,128 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     Some(base.join("vpcflow").join("objects"))
 }
 
+/// The cache's size limit when none is given: 10 GiB.
+pub const DEFAULT_CACHE_MAX: u64 = 10 << 30;
+
+/// Keeps the cache directory under a size. The total is learnt by walking the directory once, then kept as
+/// objects are added; over the limit, the least recently used objects (oldest modification time: a hit renews
+/// it) are removed down to nine tenths of it, except those this process has used, which it may still be reading.
+/// When the context ends, those may go too.
+pub(crate) struct CacheBook {
+    /// Every bucket's directory is below.
+    root: PathBuf,
+    max: u64,
+    state: Mutex<Option<Book>>,
+}
+
+#[derive(Default)]
+struct Book {
+    /// Bytes of objects in the cache.
+    total: u64,
+    /// The object files this process fetched or read from the cache.
+    used: std::collections::HashSet<PathBuf>,
+}
+
+impl CacheBook {
+    /// An object file was written (`size` bytes).
+    fn added(&self, data: &std::path::Path, size: u64) {
+        let mut state = self.state.lock().expect("cache book lock");
+        let book = match &mut *state {
+            Some(book) => {
+                book.total += size;
+                book
+            }
+            // The first time: the walk counts what is there, this object included.
+            None => state.insert(Book {
+                total: self.files().iter().map(|f| f.1).sum(),
+                ..Book::default()
+            }),
+        };
+        book.used.insert(data.to_path_buf());
+        if book.total > self.max {
+            self.evict(book, true);
+        }
+    }
+
+    /// An object was served from the cache: it is recently used again.
+    fn touched(&self, file: &std::fs::File, data: &std::path::Path) {
+        let _ = file.set_modified(std::time::SystemTime::now());
+        let mut state = self.state.lock().expect("cache book lock");
+        if let Some(book) = &mut *state {
+            book.used.insert(data.to_path_buf());
+        } else {
+            let mut book = Book::default();
+            book.used.insert(data.to_path_buf());
+            book.total = self.files().iter().map(|f| f.1).sum();
+            *state = Some(book);
+        }
+    }
+
+    /// Every object file: path, size and when it was last used.
+    fn files(&self) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+        let Ok(buckets) = std::fs::read_dir(&self.root) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for bucket in buckets.flatten() {
+            for e in walkdir::WalkDir::new(bucket.path().join("data"))
+                .into_iter()
+                .flatten()
+            {
+                let hidden = e.file_name().to_string_lossy().starts_with(".fetch-");
+                if let (false, Ok(meta)) = (hidden, e.metadata())
+                    && meta.is_file()
+                {
+                    let when = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+                    out.push((e.into_path(), meta.len(), when));
+                }
+            }
+        }
+        out
+    }
+
+    /// Removes the least recently used objects until the cache holds at most nine tenths of its limit (sparing
+    /// those this process used, when `spare_used`).
+    fn evict(&self, book: &mut Book, spare_used: bool) {
+        let mut files = self.files();
+        book.total = files.iter().map(|f| f.1).sum();
+        files.sort_by_key(|f| f.2);
+        let goal = self.max / 10 * 9;
+        for (path, size, _) in files {
+            if book.total <= goal {
+                break;
+            }
+            if spare_used && book.used.contains(&path) {
+                continue;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                book.total -= size;
+                let _ = std::fs::remove_file(tag_of(&path));
+            }
+        }
+    }
+}
+
+impl Drop for CacheBook {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().expect("cache book lock").take();
+        if let Some(mut book) = state
+            && book.total > self.max
+        {
+            self.evict(&mut book, false);
+        }
+    }
+}
+
+/// The entity tag file beside an object file (`…/BUCKET/data/KEY` → `…/BUCKET/etag/KEY`).
+fn tag_of(data: &std::path::Path) -> PathBuf {
+    let mut parts: Vec<std::ffi::OsString> = data.iter().map(|p| p.to_os_string()).collect();
+    if let Some(i) = parts.iter().rposition(|p| p == "data") {
+        parts[i] = "etag".into();
+    }
+    parts.iter().collect()
+}
+
 /// An object store with a directory in front: an object is fetched whole once, kept under the directory with its
 /// entity tag, and read from there (as a local file) while the listing's entity tag still matches it.
 struct CachedStore {
@@ -155,6 +297,8 @@ struct CachedStore {
     dir: PathBuf,
     /// Keys being fetched, so that two readers of one object fetch it once.
     busy: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The cache's size, shared by every bucket.
+    book: Arc<CacheBook>,
 }
 
 impl fmt::Debug for CachedStore {
@@ -233,6 +377,7 @@ impl CachedStore {
         }
         tmp.1.flush().map_err(io)?;
         std::fs::rename(&tmp.0, &data).map_err(io)?;
+        self.book.added(&data, written);
         if let Some(e_tag) = &meta.e_tag {
             std::fs::create_dir_all(tag.parent().expect("under the cache dir")).map_err(io)?;
             std::fs::write(&tag, e_tag).map_err(io)?;
@@ -292,7 +437,10 @@ impl ObjectStore for CachedStore {
         let (file, path, size) = {
             let _guard = lock.lock().await;
             match self.cached(location, want.as_deref()) {
-                Some(hit) => hit,
+                Some(hit) => {
+                    self.book.touched(&hit.0, &hit.1);
+                    hit
+                }
                 None => {
                     self.fill(location).await?;
                     self.cached(location, None)
@@ -416,5 +564,65 @@ pub async fn fetch(
             return Err(error);
         }
         tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    /// An object file of `size` bytes (and its entity tag), last used `age` seconds ago.
+    fn object(root: &std::path::Path, key: &str, size: usize, age: u64) -> PathBuf {
+        let data = root.join("s3/b/data").join(key);
+        let tag = root.join("s3/b/etag").join(key);
+        for (path, body) in [(&data, vec![b'x'; size]), (&tag, b"\"e\"".to_vec())] {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, body).unwrap();
+        }
+        let when = SystemTime::now() - Duration::from_secs(age);
+        std::fs::File::options()
+            .write(true)
+            .open(&data)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+        data
+    }
+
+    #[test]
+    fn the_cache_keeps_under_its_size_least_recently_used_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let old = object(root, "2024/01/01/old.gz", 400, 300);
+        let older = object(root, "2024/01/01/older.gz", 400, 400);
+        let hit = object(root, "2024/01/02/hit.gz", 400, 500);
+        let book = CacheBook {
+            root: root.join("s3"),
+            max: 1000,
+            state: Mutex::new(None),
+        };
+        // A hit renews the oldest object and keeps it for this process.
+        book.touched(&std::fs::File::open(&hit).unwrap(), &hit);
+        assert_eq!(book.state.lock().unwrap().as_ref().unwrap().total, 1200);
+        // A new object: 1600 bytes, over the limit; the least recently used go, down to 900 bytes, sparing what
+        // this process used (the hit and the new one), though that leaves it over.
+        let new = object(root, "2024/01/03/new.gz", 400, 0);
+        book.added(&new, 400);
+        assert!(!older.exists() && !old.exists(), "least recently used first");
+        assert!(!tag_of(&older).exists(), "with its entity tag");
+        assert!(hit.exists() && new.exists(), "what this process used stays");
+        assert_eq!(book.state.lock().unwrap().as_ref().unwrap().total, 800);
+        // Once the process is done with them, they may go too.
+        let big = object(root, "2024/01/04/big.gz", 900, 0);
+        book.added(&big, 900);
+        drop(book);
+        let left: Vec<bool> = [&hit, &new, &big].iter().map(|p| p.exists()).collect();
+        assert_eq!(left, [false, false, true], "down to nine tenths at the end");
+        assert_eq!(
+            tag_of(&big),
+            root.join("s3/b/etag/2024/01/04/big.gz"),
+            "the tag's place"
+        );
     }
 }

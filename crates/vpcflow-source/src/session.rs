@@ -35,6 +35,8 @@ pub struct SessionOptions {
     pub aws: AwsOptions,
     /// Where fetched S3 objects are kept, so that reading them again downloads nothing.
     pub cache: Option<PathBuf>,
+    /// The most the cache may hold, in bytes (default: [`crate::remote::DEFAULT_CACHE_MAX`]).
+    pub cache_max: Option<u64>,
 }
 
 /// What happened while reading, as it happens.
@@ -105,7 +107,14 @@ impl Session {
     pub fn open(options: SessionOptions, listener: Listener) -> std::io::Result<Session> {
         let inputs: Vec<Input> = options.inputs.iter().map(|i| Input::parse(i)).collect();
         let remote = if inputs.iter().any(Input::is_remote) {
-            Some(Remote::new(options.aws.clone(), options.cache.clone())?)
+            let max = options
+                .cache_max
+                .unwrap_or(crate::remote::DEFAULT_CACHE_MAX);
+            Some(Remote::with_cache(
+                options.aws.clone(),
+                options.cache.clone(),
+                max,
+            )?)
         } else {
             None
         };

@@ -55,6 +55,39 @@ pub struct InputArgs {
     /// again downloads nothing while the object is unchanged.
     #[arg(long, value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub cache: Option<String>,
+
+    /// The most the --cache directory may hold (e.g. 500M, 20G; default 10G): past it, the objects least
+    /// recently used are removed.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub cache_max: Option<u64>,
+}
+
+/// A size in bytes: a number with an optional unit (K, M, G, T, powers of 1024; `B`, `iB` allowed after it).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (number, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("`{text}`: the unit is one of K, M, G, T")),
+            };
+            (&t[..i], shift)
+        }
+        _ => (t, 0),
+    };
+    let n: u64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 500M, 20G)"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 impl InputArgs {
@@ -119,6 +152,7 @@ impl InputArgs {
                 ..AwsOptions::default()
             },
             cache,
+            cache_max: self.cache_max,
         })
     }
 
@@ -279,4 +313,22 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("500M"), Ok(500 << 20));
+        assert_eq!(parse_size("20G"), Ok(20 << 30));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("1 TB"), Ok(1 << 40));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert!(parse_size("5X").unwrap_err().contains("K, M, G, T"));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999T").unwrap_err().contains("too large"));
+    }
 }
