@@ -111,6 +111,14 @@ impl ScanPiece {
         self.range.is_none_or(|(start, _)| start == 0)
     }
 
+    /// The bytes this piece covers, as stored: its range, or the whole input.
+    pub fn weight_bytes(&self) -> u64 {
+        match self.range {
+            Some((start, end)) => end - start,
+            None => self.size,
+        }
+    }
+
     fn weight(&self) -> u64 {
         let bytes = match self.range {
             Some((start, end)) => end - start,
@@ -536,7 +544,8 @@ impl PieceReader {
                     }
                     true
                 }
-                Item::Done(summary) => {
+                Item::Done(mut summary) => {
+                    summary.bytes = piece.weight_bytes();
                     if observer.is_some_and(|o| {
                         !o(ScanEvent::Done {
                             summary: &summary,

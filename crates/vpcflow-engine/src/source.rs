@@ -617,6 +617,7 @@ fn unfetched(observer: &Observer, piece: &ScanPiece, e: &DataFusionError) -> Res
     let summary = vpcflow_source::FileSummary {
         name,
         failed: true,
+        bytes: piece.weight_bytes(),
         ..Default::default()
     };
     let first = piece.is_first();

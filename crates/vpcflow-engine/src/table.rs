@@ -413,7 +413,15 @@ impl TableProvider for FlowsTable {
         let filter = key_filter(filters, self.time);
         let predicates: Vec<Predicate> = filters.iter().filter_map(Predicate::from_expr).collect();
         let mut scans: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
-        for (store, partitions) in self.pieces(&filter, config.target_partitions()).await? {
+        let pieces = self.pieces(&filter, config.target_partitions()).await?;
+        if let Some(observer) = &self.observer {
+            let all = pieces.iter().flat_map(|(_, parts)| parts.iter().flatten());
+            let (inputs, bytes) = all.fold((0, 0), |(n, b), p| {
+                (n + u64::from(p.is_first()), b + p.weight_bytes())
+            });
+            observer(crate::ScanEvent::Planned { inputs, bytes });
+        }
+        for (store, partitions) in pieces {
             if let Some(object_store) = self.object_store(&store) {
                 let url = datafusion::execution::object_store::ObjectStoreUrl::parse(store.url())?;
                 state

@@ -249,6 +249,8 @@ pub struct FileSummary {
     pub failed: bool,
     /// Values written over with `x` (read as absent).
     pub redacted: u64,
+    /// Bytes of the input this covers, as stored (compressed, for gzip), for progress; 0 when not known.
+    pub bytes: u64,
 }
 
 /// What a reader hands to its caller, in order.

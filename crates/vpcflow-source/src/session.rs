@@ -51,6 +51,13 @@ pub enum ScanEvent<'a> {
         /// Whether this piece starts its file.
         first: bool,
     },
+    /// What a query will read, once its listing is pruned: inputs and their bytes (as stored).
+    Planned {
+        /// Files, objects and streams.
+        inputs: u64,
+        /// Their bytes (0 for what has no known size: streams, standard input).
+        bytes: u64,
+    },
 }
 
 /// Hears about problems and finished pieces from every reading thread; returning `false` stops the read.
@@ -76,12 +83,16 @@ pub struct Tally {
 pub enum Event<'a> {
     /// A problem, to show.
     Problem(&'a Problem),
-    /// How far the read is: inputs finished, of how many (0 when not known yet).
+    /// How far the read is: inputs finished, of how many (0 when not known yet), and their bytes.
     Progress {
         /// Inputs finished.
         done: u64,
         /// Inputs to read (0 until listed).
         total: u64,
+        /// Bytes of input read (as stored: compressed for gzip), counting every piece of a split file.
+        bytes: u64,
+        /// Bytes to read (0 until listed, or when sizes are not known).
+        total_bytes: u64,
     },
 }
 
@@ -99,6 +110,8 @@ pub struct Session {
     missing: Arc<AtomicBool>,
     done: Arc<AtomicU64>,
     total: Arc<AtomicU64>,
+    bytes: Arc<AtomicU64>,
+    total_bytes: Arc<AtomicU64>,
     listener: Listener,
 }
 
@@ -127,6 +140,8 @@ impl Session {
             missing: Arc::default(),
             done: Arc::default(),
             total: Arc::default(),
+            bytes: Arc::default(),
+            total_bytes: Arc::default(),
             listener,
         })
     }
@@ -179,13 +194,17 @@ impl Session {
 
     /// What a reader tells the session: counted, shown, and under `--strict` the end of the read.
     pub fn observer(&self) -> Observer {
-        let (tally, stopped, strict, listener, done, total) = (
+        let (tally, stopped, strict, listener) = (
             self.tally.clone(),
             self.stopped.clone(),
             self.options.strict,
             self.listener.clone(),
+        );
+        let (done, total, bytes, total_bytes) = (
             self.done.clone(),
             self.total.clone(),
+            self.bytes.clone(),
+            self.total_bytes.clone(),
         );
         Arc::new(move |event: ScanEvent<'_>| match event {
             ScanEvent::Problem(p) => {
@@ -212,13 +231,19 @@ impl Session {
                         t.failed_files += 1;
                     }
                 }
-                if first {
-                    let done = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    listener(Event::Progress {
-                        done,
-                        total: total.load(Ordering::Relaxed),
-                    });
-                }
+                let bytes = bytes.fetch_add(summary.bytes, Ordering::Relaxed) + summary.bytes;
+                let done = done.fetch_add(u64::from(first), Ordering::Relaxed) + u64::from(first);
+                listener(Event::Progress {
+                    done,
+                    total: total.load(Ordering::Relaxed),
+                    bytes,
+                    total_bytes: total_bytes.load(Ordering::Relaxed),
+                });
+                true
+            }
+            ScanEvent::Planned { inputs, bytes } => {
+                total.fetch_add(inputs, Ordering::Relaxed);
+                total_bytes.fetch_add(bytes, Ordering::Relaxed);
                 true
             }
         })
@@ -237,6 +262,8 @@ impl Session {
             }
         }
         self.total.store(inputs.len() as u64, Ordering::Relaxed);
+        let bytes = inputs.iter().map(stored_size).sum();
+        self.total_bytes.store(bytes, Ordering::Relaxed);
         Some(inputs)
     }
 
@@ -276,6 +303,10 @@ impl Session {
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let observer = self.observer();
+        let sizes: std::collections::HashMap<String, u64> = inputs
+            .iter()
+            .map(|i| (i.display_name(), stored_size(i)))
+            .collect();
         let mut error = None;
         read_all(&inputs, &opts, threads, &mut |item| match item {
             Item::Batch(batch) => {
@@ -292,15 +323,27 @@ impl Session {
                 }
             }
             Item::Problem(p) => observer(ScanEvent::Problem(&p)),
-            Item::Done(s) => observer(ScanEvent::Done {
-                summary: &s,
-                first: true,
-            }),
+            Item::Done(mut s) => {
+                s.bytes = sizes.get(&s.name).copied().unwrap_or(0);
+                observer(ScanEvent::Done {
+                    summary: &s,
+                    first: true,
+                })
+            }
         });
         match error {
             Some(e) => Err(e),
             None => Ok(!self.stopped()),
         }
+    }
+}
+
+/// An input's size as stored, when known: a listed S3 object's, a local file's; 0 for streams.
+fn stored_size(input: &Input) -> u64 {
+    match input {
+        Input::S3(o) => o.size.unwrap_or(0),
+        Input::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+        _ => 0,
     }
 }
 
@@ -451,5 +494,45 @@ mod tests {
             parse_time("yesterday-ish"),
             Err(TimeError::NotATime("yesterday-ish".into()))
         );
+    }
+
+    /// The listener hears inputs and bytes read, of how many, ending where they meet.
+    #[test]
+    fn progress_counts_inputs_and_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = "2 123456789012 eni-0a1b2c3d 10.0.0.1 203.0.113.9 1024 443 6 3 100 1704153600 1704153660 ACCEPT OK\n";
+        let mut sizes = 0;
+        for (name, n) in [("a.log", 10), ("b.log", 30)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, line.repeat(n)).unwrap();
+            sizes += (line.len() * n) as u64;
+        }
+        let last = Arc::new(Mutex::new(None));
+        let heard = last.clone();
+        let listener: Listener = Arc::new(move |event: Event<'_>| {
+            if let Event::Progress {
+                done,
+                total,
+                bytes,
+                total_bytes,
+            } = event
+            {
+                *heard.lock().unwrap() = Some((done, total, bytes, total_bytes));
+            }
+        });
+        let options = SessionOptions {
+            inputs: vec![dir.path().display().to_string()],
+            threads: Some(2),
+            ..SessionOptions::default()
+        };
+        let session = Session::open(options, listener).unwrap();
+        let mut rows = 0;
+        let read = session.read(None, |b| {
+            rows += b.data.num_rows();
+            Ok::<(), ()>(())
+        });
+        assert_eq!(read, Ok(true));
+        assert_eq!(rows, 40);
+        assert_eq!(*last.lock().unwrap(), Some((2, 2, sizes, sizes)));
     }
 }

@@ -173,7 +173,8 @@ fn filter_log_events_output() {
             records: 3,
             bad_records: 0,
             failed: false,
-            redacted: 0
+            redacted: 0,
+            bytes: 0
         }
     );
 }
@@ -315,7 +316,8 @@ fn bad_messages_are_located_by_event_and_column() {
             records: 2,
             bad_records: 2,
             failed: false,
-            redacted: 0
+            redacted: 0,
+            bytes: 0
         }
     );
 }

@@ -269,7 +269,8 @@ fn aws_parquet_reads_with_athena_types() {
             records: 4,
             bad_records: 0,
             failed: false,
-            redacted: 0
+            redacted: 0,
+            bytes: 0
         }
     );
 }
@@ -504,7 +505,8 @@ fn loose_types_are_cast_and_bad_values_reported() {
             records: 3,
             bad_records: 2,
             failed: true,
-            redacted: 1
+            redacted: 1,
+            bytes: 0
         }
     );
 

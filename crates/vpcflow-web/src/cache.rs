@@ -210,6 +210,7 @@ pub fn load(paths: &[String], options: &LoadOptions) -> anyhow::Result<Cache> {
                     }
                     true
                 }
+                ScanEvent::Planned { .. } => true,
             }
         })
     };

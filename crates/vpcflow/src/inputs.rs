@@ -171,13 +171,26 @@ impl InputArgs {
         let terminal = std::io::stderr().is_terminal();
         let listener = Arc::new(move |event: Event<'_>| match event {
             Event::Problem(p) => shown.suspend(|| report(p)),
-            // Only worth drawing for many inputs, and only on a terminal.
-            Event::Progress { done, total } if terminal && total >= 20 => {
+            // Only worth drawing for many inputs or many bytes, and only on a terminal.
+            Event::Progress {
+                done,
+                total,
+                bytes,
+                total_bytes,
+            } if terminal && (total >= 20 || total_bytes >= BAR_BYTES) => {
                 if shown.is_hidden() {
                     shown.set_draw_target(ProgressDrawTarget::stderr());
                 }
-                shown.set_length(total);
-                shown.set_position(done);
+                shown.set_message(format!("{done}/{total} inputs"));
+                // Bytes when the sizes are known (files, S3 objects), else inputs (log streams).
+                shown.set_style(bar_style(total_bytes > 0));
+                if total_bytes > 0 {
+                    shown.set_length(total_bytes.max(bytes));
+                    shown.set_position(bytes);
+                } else {
+                    shown.set_length(total);
+                    shown.set_position(done);
+                }
             }
             Event::Progress { .. } => {}
         });
@@ -298,13 +311,24 @@ fn plural(n: u64) -> &'static str {
 }
 
 /// The progress bar, hidden until the inputs are listed and there are enough to be worth drawing.
+/// Inputs this large are worth a progress bar whatever their number.
+const BAR_BYTES: u64 = 256 << 20;
+
+/// Inputs read and of how many, then bytes read, of how many, and how fast (inputs alone when their sizes
+/// are not known).
 fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::hidden();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos}/{len} inputs {wide_bar} {elapsed}")
-            .expect("valid template"),
-    );
+    bar.set_style(bar_style(false));
     bar
+}
+
+fn bar_style(bytes: bool) -> ProgressStyle {
+    let template = if bytes {
+        "{spinner} {msg} {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {elapsed}"
+    } else {
+        "{spinner} {msg} {wide_bar} {elapsed}"
+    };
+    ProgressStyle::with_template(template).expect("valid template")
 }
 
 /// Whether an error is a closed stdout (`vpcflow cat … | head`), which ends the run quietly.
