@@ -267,6 +267,25 @@ impl Session {
         Some(inputs)
     }
 
+    /// The inputs for a reader that lists remote inputs itself, per query (the query engine, the dashboard's
+    /// cache): local directories are walked now, so that what cannot be read is reported (to `observer`) and
+    /// counted before anything runs; S3 prefixes and log groups stay as named. `None` when `--strict` stopped at
+    /// one.
+    pub fn engine_inputs(&self, observer: &Observer) -> Option<Vec<Input>> {
+        let (local, remote): (Vec<Input>, Vec<Input>) =
+            self.inputs.iter().cloned().partition(|i| !i.is_remote());
+        let filter = KeyFilter::time(self.options.time);
+        let (mut inputs, problems) = crate::expand(&local, &filter, None);
+        for p in &problems {
+            self.mark_missing();
+            if !observer(ScanEvent::Problem(p)) {
+                return None;
+            }
+        }
+        inputs.extend(remote);
+        Some(inputs)
+    }
+
     /// Reads every input, handing each batch to `on_batch` in input order; `columns` is the projection (`None`:
     /// every field of each file's format). Records outside the time range are left out. Returns `Ok(false)`
     /// when `--strict` stopped the read.

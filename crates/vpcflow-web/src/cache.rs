@@ -1,5 +1,5 @@
-//! The columnar cache the dashboard answers from: every record of the inputs, read once through the query
-//! engine's scan and kept in memory in a compact form.
+//! The columnar cache the dashboard answers from: every record of the inputs, read once through the read session
+//! every command shares and the query engine's scan, and kept in memory in a compact form.
 //!
 //! Text columns are dictionary-encoded with one dictionary per column shared by every batch, so that a row's key
 //! is the same number in every batch: the panels' aggregations ([`crate::panels`]) count into arrays indexed by
@@ -15,13 +15,12 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Int8Type, Int16Type, Int32Type, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use vpcflow_engine::{Engine, EngineOptions, ScanEvent};
-use vpcflow_record::Format;
+use vpcflow_engine::{Engine, EngineOptions, Observer, ScanEvent};
+use vpcflow_source::session::Session;
 
 /// Rows per cached batch: large enough that per-batch costs vanish, small enough to spread over the cores.
 pub const CHUNK: usize = 1 << 16;
@@ -117,14 +116,11 @@ pub struct Cache {
 /// How to load.
 #[derive(Clone, Default)]
 pub struct LoadOptions {
-    /// The format of headerless records.
-    pub format: Option<Format>,
-    /// Threads for the scan.
+    /// Threads for the scan (default: the session's, else every core).
     pub threads: Option<usize>,
-    /// Stop at the first problem.
-    pub strict: bool,
-    /// Draw a progress bar on a terminal.
-    pub progress: bool,
+    /// Shows how far loading is: records so far as its message (the session's listener moves its position by
+    /// inputs read). `None`: nothing is shown.
+    pub progress: Option<ProgressBar>,
 }
 
 /// A text column being encoded: its dictionary and every row's key so far.
@@ -161,75 +157,28 @@ enum Builder {
     Other(Gather),
 }
 
-/// Loads every record of `paths` (files, or `-`; directories already expanded).
-pub fn load(paths: &[String], options: &LoadOptions) -> anyhow::Result<Cache> {
+/// Loads every record of the session's inputs (files, directories, `-`, `s3://…` prefixes, `logs:` groups, with
+/// its `--since`/`--until`, format and `--strict`) through the query engine's scan, as every reading command
+/// does. Problems go to the session (counted, and shown by its listener) and are kept as data for the Coverage
+/// view; so is each input's count. `None` when `--strict` stopped at a problem (already reported).
+pub fn load(session: &Session, options: &LoadOptions) -> anyhow::Result<Option<Cache>> {
     let started = Instant::now();
     let report = Arc::new(Mutex::new(LoadReport::default()));
-    let bar = if options.progress && paths.len() > 1 && std::io::stderr().is_terminal() {
-        let bar =
-            ProgressBar::with_draw_target(Some(paths.len() as u64), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} loading {pos}/{len} files {wide_bar} {elapsed}",
-            )
-            .expect("valid template"),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
+    let observer = recording(session.observer(), report.clone());
+    let Some(inputs) = session.engine_inputs(&observer) else {
+        return Ok(None);
     };
-    let observer: vpcflow_engine::Observer = {
-        let (report, bar, strict) = (report.clone(), bar.clone(), options.strict);
-        Arc::new(move |event: ScanEvent<'_>| {
-            let mut r = report.lock().expect("report lock");
-            match event {
-                ScanEvent::Problem(p) => {
-                    bar.suspend(|| eprintln!("{p}"));
-                    r.problem_count += 1;
-                    if r.problems.len() < MAX_PROBLEMS {
-                        r.problems.push(LoadProblem::of(p));
-                    }
-                    !strict
-                }
-                ScanEvent::Done { summary, first } => {
-                    if first {
-                        bar.inc(1);
-                    }
-                    match r.files.iter_mut().find(|f| f.name == summary.name) {
-                        Some(f) => {
-                            f.records += summary.records;
-                            f.bad_records += summary.bad_records;
-                            f.failed |= summary.failed;
-                        }
-                        None => r.files.push(FileRead {
-                            name: summary.name.clone(),
-                            records: summary.records,
-                            bad_records: summary.bad_records,
-                            failed: summary.failed,
-                        }),
-                    }
-                    true
-                }
-                ScanEvent::Planned { .. } => true,
-            }
-        })
-    };
-    let inputs: Vec<vpcflow_source::Input> = paths
-        .iter()
-        .map(|p| match p.as_str() {
-            "-" => vpcflow_source::Input::Stdin,
-            p => vpcflow_source::Input::Path(p.into()),
-        })
-        .collect();
     let engine = Engine::new(
         &inputs,
         EngineOptions {
-            format: options.format.clone(),
-            threads: options.threads,
+            format: session.options().format.clone(),
+            threads: options.threads.or(session.options().threads),
             observer: Some(observer),
-            ..EngineOptions::default()
+            time: session.options().time,
+            remote: session.remote().cloned(),
         },
     )?;
+    let bar = options.progress.clone().unwrap_or_else(ProgressBar::hidden);
     let (columns, builders) = start(&engine);
     let mut builders = builders;
     let mut filled = 0usize;
@@ -254,19 +203,57 @@ pub fn load(paths: &[String], options: &LoadOptions) -> anyhow::Result<Cache> {
             offset += take;
             rows += take;
         }
+        bar.set_message(format!("{rows} records"));
         Ok(())
     });
-    bar.finish_and_clear();
+    if session.stopped() {
+        return Ok(None);
+    }
     if let Err(e) = result {
         if vpcflow_engine::is_stopped(&e) {
-            anyhow::bail!("stopped at the first problem (--strict)");
+            return Ok(None);
         }
         return Err(e).context("loading the inputs");
     }
     let mut report = std::mem::take(&mut *report.lock().expect("report lock"));
     let mut cache = finish(columns, builders, rows, &mut report)?;
     cache.report.seconds = started.elapsed().as_secs_f64();
-    Ok(cache)
+    Ok(Some(cache))
+}
+
+/// The session's observer, keeping each problem (up to [`MAX_PROBLEMS`]) and each input's counts in `report`
+/// as well.
+fn recording(session: Observer, report: Arc<Mutex<LoadReport>>) -> Observer {
+    Arc::new(move |event: ScanEvent<'_>| {
+        {
+            let mut r = report.lock().expect("report lock");
+            match &event {
+                ScanEvent::Problem(p) => {
+                    r.problem_count += 1;
+                    if r.problems.len() < MAX_PROBLEMS {
+                        r.problems.push(LoadProblem::of(p));
+                    }
+                }
+                ScanEvent::Done { summary, .. } => {
+                    match r.files.iter_mut().find(|f| f.name == summary.name) {
+                        Some(f) => {
+                            f.records += summary.records;
+                            f.bad_records += summary.bad_records;
+                            f.failed |= summary.failed;
+                        }
+                        None => r.files.push(FileRead {
+                            name: summary.name.clone(),
+                            records: summary.records,
+                            bad_records: summary.bad_records,
+                            failed: summary.failed,
+                        }),
+                    }
+                }
+                ScanEvent::Planned { .. } => {}
+            }
+        }
+        session(event)
+    })
 }
 
 fn start(engine: &Engine) -> (Vec<Column>, Vec<Builder>) {

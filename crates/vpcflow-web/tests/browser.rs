@@ -89,6 +89,21 @@ fn write_config(dir: &Path) -> PathBuf {
     out
 }
 
+/// The cache over `paths`, read through a session as `vpcflow serve` reads them.
+fn load(paths: &[String]) -> vpcflow_web::Cache {
+    let session = vpcflow_source::session::Session::open(
+        vpcflow_source::session::SessionOptions {
+            inputs: paths.to_vec(),
+            ..Default::default()
+        },
+        std::sync::Arc::new(|_| {}),
+    )
+    .unwrap();
+    vpcflow_web::load(&session, &vpcflow_web::LoadOptions::default())
+        .unwrap()
+        .expect("not --strict")
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -303,11 +318,7 @@ fn a_person_uses_every_view() {
     std::fs::create_dir_all(&downloads).unwrap();
 
     // The server, as `vpcflow serve` starts it.
-    let cache = vpcflow_web::load(
-        &[log.display().to_string()],
-        &vpcflow_web::LoadOptions::default(),
-    )
-    .unwrap();
+    let cache = load(&[log.display().to_string()]);
     let records = cache.rows;
     assert_eq!(records, 242);
     let model = vpcflow_netmodel::VpcModel::load(&config).unwrap();

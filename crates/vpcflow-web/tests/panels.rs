@@ -13,6 +13,21 @@ use vpcflow_web::sql::Limits;
 use vpcflow_web::state::State;
 use vpcflow_web::{Dashboard, sqltext};
 
+/// The cache over `paths`, read through a session as `vpcflow serve` reads them.
+fn load(paths: &[String]) -> vpcflow_web::Cache {
+    let session = vpcflow_source::session::Session::open(
+        vpcflow_source::session::SessionOptions {
+            inputs: paths.to_vec(),
+            ..Default::default()
+        },
+        std::sync::Arc::new(|_| {}),
+    )
+    .unwrap();
+    vpcflow_web::load(&session, &vpcflow_web::LoadOptions::default())
+        .unwrap()
+        .expect("not --strict")
+}
+
 fn dashboard(records: u64) -> (tempfile::TempDir, Dashboard) {
     let dir = tempfile::tempdir().unwrap();
     let opts = vpcflow_capture::synth::SynthOptions {
@@ -23,7 +38,7 @@ fn dashboard(records: u64) -> (tempfile::TempDir, Dashboard) {
     };
     let files = vpcflow_capture::synth::generate(dir.path(), &opts).unwrap();
     let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-    let cache = vpcflow_web::load(&paths, &vpcflow_web::LoadOptions::default()).unwrap();
+    let cache = load(&paths);
     assert_eq!(cache.rows as u64, records);
     let d = Dashboard::new(cache, None, vpcflow_web::Options::default()).unwrap();
     (dir, d)
@@ -319,7 +334,7 @@ fn http(port: u16, request: &str) -> (u16, String) {
 fn serve(options: vpcflow_web::Options) -> u16 {
     let (dir, _) = dashboard(100);
     let files: Vec<String> = walk(dir.path());
-    let cache = vpcflow_web::load(&files, &vpcflow_web::LoadOptions::default()).unwrap();
+    let cache = load(&files);
     let d = Dashboard::new(cache, None, options).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -6,9 +6,8 @@ use anyhow::{Context, bail};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use vpcflow_engine::filter::NotAFilter;
-use vpcflow_engine::{Engine, EngineOptions, ScanEvent};
+use vpcflow_engine::{Engine, EngineOptions};
 use vpcflow_print::{Options as PrintOptions, Printer};
-use vpcflow_source::Input;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -122,23 +121,10 @@ impl Session {
     /// `None` when `--strict` stopped at an input that cannot be read (already reported).
     pub fn open(args: &InputArgs) -> anyhow::Result<Option<Session>> {
         let (session, progress) = args.open()?;
-        // Local directories are walked here, so that what cannot be read is reported before the query runs;
-        // S3 prefixes and log groups are listed by the engine when it plans, with the query's own conditions.
-        let (local, remote): (Vec<Input>, Vec<Input>) = session
-            .inputs()
-            .iter()
-            .cloned()
-            .partition(|i| !i.is_remote());
-        let filter = vpcflow_source::KeyFilter::time(session.options().time);
-        let (mut inputs, problems) = vpcflow_source::expand(&local, &filter, None);
         let observer = session.observer();
-        for p in &problems {
-            session.mark_missing();
-            if !observer(ScanEvent::Problem(p)) {
-                return Ok(None);
-            }
-        }
-        inputs.extend(remote);
+        let Some(inputs) = session.engine_inputs(&observer) else {
+            return Ok(None);
+        };
         let engine = Engine::new(
             &inputs,
             EngineOptions {

@@ -1,13 +1,16 @@
 //! `vpcflow serve`: the dashboard over every input the other commands read.
 
-use crate::inputs::InputArgs;
-use anyhow::bail;
+use crate::inputs::{InputArgs, Outcome};
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 use vpcflow_explain::Lang;
-use vpcflow_source::{Input, expand_inputs};
+use vpcflow_source::session::{Event, Session};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -49,23 +52,6 @@ enum LangArg {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let listener = vpcflow_web::server::bind(args.listen, args.token.as_deref())?;
     let tz = crate::conversations::zone(args.tz.as_deref())?;
-    if args.input.paths.is_empty() {
-        bail!("no input: give files or directories to show (see --help)");
-    }
-    let (inputs, problems) = expand_inputs(&args.input.paths);
-    for p in &problems {
-        eprintln!("{p}");
-    }
-    if args.input.strict && !problems.is_empty() {
-        return Ok(ExitCode::from(1));
-    }
-    let paths: Vec<String> = inputs
-        .iter()
-        .map(|i| match i {
-            Input::Path(p) => p.display().to_string(),
-            _ => "-".to_string(),
-        })
-        .collect();
     let lang = match args.lang {
         LangArg::En => Lang::En,
         LangArg::Ja => Lang::Ja,
@@ -75,15 +61,34 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(|path| crate::diagnose::load_model(path, lang))
         .transpose()?;
+    let (session, progress) = open(&args.input)?;
+    let started = std::time::Instant::now();
     let cache = vpcflow_web::load(
-        &paths,
+        &session,
         &vpcflow_web::LoadOptions {
-            format: args.input.options(None)?.format,
             threads: args.input.threads,
-            strict: args.input.strict,
-            progress: true,
+            progress: Some(progress.clone()),
         },
-    )?;
+    );
+    progress.finish_and_clear();
+    let outcome = Outcome::of(&session);
+    let Some(cache) = cache? else {
+        // `--strict` stopped at a problem.
+        return Ok(outcome.finish());
+    };
+    let code = outcome.finish();
+    if cache.rows == 0 && session.missing() {
+        // Nothing to show: what was named could not be read (said above).
+        return Ok(code);
+    }
+    if std::io::stderr().is_terminal() {
+        eprintln!(
+            "vpcflow: {} records from {} inputs in {:.1} s",
+            cache.rows,
+            cache.report.files.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     let options = vpcflow_web::Options {
         token: args.token.clone(),
         allowed_hosts: args.allowed_hosts.clone(),
@@ -95,14 +100,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         ..vpcflow_web::Options::default()
     };
-    if std::io::stderr().is_terminal() {
-        eprintln!(
-            "vpcflow: {} records from {} files in {:.1} s",
-            cache.rows,
-            cache.report.files.len(),
-            cache.report.seconds
-        );
-    }
     let dashboard = vpcflow_web::Dashboard::new(cache, model, options)?;
     let url = vpcflow_web::server::url(listener.local_addr()?, args.token.as_deref());
     let mut out = std::io::stdout().lock();
@@ -111,4 +108,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     drop(out);
     dashboard.serve(listener)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The read session, with problems printed above a spinner that counts records and inputs while the cache loads
+/// (on a terminal only; quiet when stderr is piped).
+fn open(input: &InputArgs) -> anyhow::Result<(Session, ProgressBar)> {
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} loading: {msg}, {pos} inputs read {elapsed}")
+                .expect("valid template"),
+        );
+        bar.set_message("0 records");
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let shown = bar.clone();
+    let listener = Arc::new(move |event: Event<'_>| match event {
+        Event::Problem(p) => shown.suspend(|| eprintln!("{p}")),
+        Event::Progress { done, .. } => shown.set_position(done),
+    });
+    let session = Session::open(input.session_options()?, listener)
+        .context("cannot start the network runtime")?;
+    Ok((session, bar))
 }
