@@ -3,11 +3,13 @@
 # and object size"):
 #   1. the same records split both ways: the generated small objects (~1.2 MB) and large ones made of four of them
 #      each (~4.6 MB, one header line), each side by side with DuckDB;
-#   2. the same files read from disk and from a local S3-compatible server (s3s-fs), through vpcflow's S3 reader.
+#   2. the same files read from disk and from a local S3-compatible server (s3s-fs, else moto), through vpcflow's
+#      S3 reader.
 #
 #   bench/objects.sh [RECORDS] [WORKDIR]      e.g. bench/objects.sh 10M /tmp/vpcflow-bench
 #
-# Needs: the benchmark's data (bench/query.sh makes it), `cargo install s3s-fs@0.14.1 --features binary` for 2.
+# Needs: the benchmark's data (made here with `vpcflow generate`); for 2., `cargo install s3s-fs@0.14.1 --features
+# binary`, else moto's server (pip install 'moto[server]').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS="${1:-10M}"
@@ -54,21 +56,38 @@ python3 bench/peers.py --vpcflow "$BIN" --text "$WORK/text" --repeat "${REPEAT:-
 echo "== large objects: $(find "$WORK/large" -name '*.log.gz' | wc -l) files, $(du -sh "$WORK/large" | cut -f1)"
 python3 bench/peers.py --vpcflow "$BIN" --text "$WORK/large" --repeat "${REPEAT:-3}" --skip-polars
 
-# 2. The same small objects from a local S3-compatible server: s3s-fs serves a directory as a bucket.
-if ! command -v s3s-fs >/dev/null; then
-  echo "s3s-fs not installed (cargo install s3s-fs@0.14.1 --features binary): skipping S3" >&2
-  exit 0
-fi
-ROOT="$WORK/s3root"
-mkdir -p "$ROOT"
-[ -e "$ROOT/bench" ] || ln -s "$WORK/text" "$ROOT/bench"
+# 2. The same small objects from a local S3-compatible server: s3s-fs (a Rust server over a directory) when it is
+#    installed, else moto's server (Python, in memory: slower than any real store, so an upper bound).
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-s3s-fs --host 127.0.0.1 --port "$PORT" --access-key testing --secret-key testing "$ROOT" >/dev/null 2>&1 &
-SERVER=$!
-trap 'kill $SERVER' EXIT
-sleep 1
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT" AWS_EC2_METADATA_DISABLED=true
+if command -v s3s-fs >/dev/null; then
+  SERVER_NAME=s3s-fs
+  ROOT="$WORK/s3root"
+  mkdir -p "$ROOT"
+  [ -e "$ROOT/bench" ] || ln -s "$WORK/text" "$ROOT/bench"
+  s3s-fs --host 127.0.0.1 --port "$PORT" --access-key testing --secret-key testing "$ROOT" >/dev/null 2>&1 &
+  SERVER=$!
+  trap 'kill $SERVER' EXIT
+  sleep 1
+else
+  SERVER_NAME="moto $(python3 -c 'import moto; print(moto.__version__)')"
+  moto_server -H 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
+  SERVER=$!
+  trap 'kill $SERVER' EXIT
+  sleep 2
+  python3 - "$WORK/text" <<'EOF2'
+import os, sys, boto3
+root = sys.argv[1]
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+s3.create_bucket(Bucket="bench")
+for d, _, files in os.walk(root):
+    for f in files:
+        path = os.path.join(d, f)
+        s3.upload_file(path, "bench", os.path.relpath(path, root))
+EOF2
+fi
+echo "== disk against $SERVER_NAME: $(find "$WORK/text" -name '*.log.gz' | wc -l) objects; load: $(uptime)"
 Q="SELECT srcaddr, dstaddr, SUM(bytes) AS total FROM flows GROUP BY srcaddr, dstaddr ORDER BY total DESC LIMIT 10"
 for i in $(seq "${REPEAT:-3}"); do
   /usr/bin/time -f "disk: %e s, %U+%S s CPU, %M KiB" "$BIN" query -o csv "$Q" "$WORK/text" >/dev/null
