@@ -609,7 +609,10 @@ mod tests {
         // this process used (the hit and the new one), though that leaves it over.
         let new = object(root, "2024/01/03/new.gz", 400, 0);
         book.added(&new, 400);
-        assert!(!older.exists() && !old.exists(), "least recently used first");
+        assert!(
+            !older.exists() && !old.exists(),
+            "least recently used first"
+        );
         assert!(!tag_of(&older).exists(), "with its entity tag");
         assert!(hit.exists() && new.exists(), "what this process used stays");
         assert_eq!(book.state.lock().unwrap().as_ref().unwrap().total, 800);

@@ -289,7 +289,9 @@ impl ObjectStore for S3Store {
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
         let (client, bucket) = (self.client.clone(), self.bucket.clone());
-        let prefix = prefix.map(|p| format!("{}/", key_of(p))).filter(|p| p != "/");
+        let prefix = prefix
+            .map(|p| format!("{}/", key_of(p)))
+            .filter(|p| p != "/");
         let (tx, rx) = tokio::sync::mpsc::channel::<object_store::Result<ObjectMeta>>(1000);
         self.io.spawn(async move {
             let mut token: Option<String> = None;
@@ -327,7 +329,9 @@ impl ObjectStore for S3Store {
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
         let (client, bucket) = (self.client.clone(), self.bucket.clone());
-        let prefix = prefix.map(|p| format!("{}/", key_of(p))).filter(|p| p != "/");
+        let prefix = prefix
+            .map(|p| format!("{}/", key_of(p)))
+            .filter(|p| p != "/");
         self.on_io(async move {
             let mut out = ListResult {
                 common_prefixes: Vec::new(),

@@ -11,7 +11,9 @@ use crate::cache::Cache;
 use crate::flows;
 use serde::Serialize;
 use std::sync::Arc;
-use vpcflow_diagnose::{Agreement, Confidence, ConfigFinding, Conversations, Diagnosis, Flow, diagnose};
+use vpcflow_diagnose::{
+    Agreement, Confidence, ConfigFinding, Conversations, Diagnosis, Flow, diagnose,
+};
 use vpcflow_explain::message::Kind;
 use vpcflow_explain::render::Label;
 use vpcflow_explain::{Explainer, Lang, Message, Style};
@@ -142,7 +144,9 @@ pub fn diagnosis_lines(conv: &Conversations, d: &Diagnosis, style: &Style) -> Li
     let w = style.words();
     let c = &conv.connections[d.connection];
     let mut out = vec![
-        Line::at(0).message(&w.connection(c, d.connection + 1)).done(),
+        Line::at(0)
+            .message(&w.connection(c, d.connection + 1))
+            .done(),
         Line::at(1).message(&w.when_and_who(c, style)).done(),
         Line::at(1).word(w.label(Label::Evidence)).done(),
     ];
@@ -206,13 +210,19 @@ fn config_lines(out: &mut Lines, cf: &ConfigFinding, style: &Style) {
             continue;
         };
         let mut line = Line::at(2);
-        line.word(w.label(label)).word(" (").word(w.direction(p.direction));
+        line.word(w.label(label))
+            .word(" (")
+            .word(w.direction(p.direction));
         out.push(line.word("):").done());
         steps(out, v, p, style);
     }
     match (&cf.decided_by, cf.agreement) {
         (Some((which, step)), agreement) => {
-            out.push(Line::at(2).message(&w.dropped_by(*which, &step.control)).done());
+            out.push(
+                Line::at(2)
+                    .message(&w.dropped_by(*which, &step.control))
+                    .done(),
+            );
             if agreement == Agreement::Differs {
                 out.push(Line::at(2).word(w.label(Label::ConfigDiffers)).done());
             }

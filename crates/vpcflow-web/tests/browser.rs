@@ -163,16 +163,19 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         let group = format!("-{}", self.child.id());
+        let mut targets = self.browsers();
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Killed processes take a moment to exit: wait until each one is gone (or only a zombie is left).
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(10) {
-            let left = self.browsers();
-            if left.is_empty() {
+            targets.extend(self.browsers());
+            targets.retain(|pid| running(*pid));
+            if targets.is_empty() {
                 return;
             }
-            for pid in left {
+            for pid in &targets {
                 let _ = Command::new("kill")
                     .args(["-KILL", &pid.to_string()])
                     .status();
@@ -180,6 +183,14 @@ impl Drop for Driver {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// Whether process `pid` exists and is not a zombie.
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+        !state.starts_with(['Z', 'X'])
+    })
 }
 
 /// The browser's console, as chromedriver keeps it (`goog:loggingPrefs`).
@@ -396,13 +407,7 @@ fn a_failing_browser_test_leaves_no_browser_behind() {
     });
     assert!(panicked, "the step failed");
     assert!(pids.len() >= 2, "chromedriver and Chromium ran: {pids:?}");
-    let alive: Vec<u32> = pids
-        .into_iter()
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .is_ok_and(|s| !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
-        })
-        .collect();
+    let alive: Vec<u32> = pids.into_iter().filter(|pid| running(*pid)).collect();
     assert_eq!(alive, Vec::<u32>::new(), "processes left behind");
 }
 

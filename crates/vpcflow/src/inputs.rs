@@ -353,6 +353,10 @@ mod tests {
         assert_eq!(parse_size("64k"), Ok(64 << 10));
         assert!(parse_size("5X").unwrap_err().contains("K, M, G, T"));
         assert!(parse_size("lots").is_err());
-        assert!(parse_size("99999999999T").unwrap_err().contains("too large"));
+        assert!(
+            parse_size("99999999999T")
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 }

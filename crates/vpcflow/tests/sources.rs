@@ -564,12 +564,7 @@ fn log_groups_with_several_streams_and_pages() {
 #[test]
 fn hostile_names_are_read_under_their_own_names() {
     let dir = tempfile::tempdir().unwrap();
-    let names = [
-        "a<b>.log",
-        "say \"hi\" & go.log",
-        "100% #1.log",
-        "%3C.log",
-    ];
+    let names = ["a<b>.log", "say \"hi\" & go.log", "100% #1.log", "%3C.log"];
     let all = lines(40, DAY2, 60);
     let header = vpcflow_record::Format::default_v2().header_line();
     let tree = dir.path().join("tree");
