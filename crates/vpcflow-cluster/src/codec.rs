@@ -196,7 +196,7 @@ pub fn logging_observer(strict: bool) -> Observer {
             log::warn!("{p}");
             !strict
         }
-        ScanEvent::Done { .. } => true,
+        ScanEvent::Done { .. } | ScanEvent::Planned { .. } => true,
     })
 }
 
