@@ -3,16 +3,18 @@
 //! An embedded Apache DataFusion session with one table, `flows` (also reachable as `vpc_flow_logs`, the name
 //! AWS's Athena documentation uses), over any inputs `vpcflow-source` reads. Its columns are Athena's, so
 //! queries written for Athena run unchanged; the scan reads only the columns a query uses, on every core, and
-//! streams (see [`table`]). Flow functions ([`udf`]), Athena's (Trino's) functions that DataFusion lacks
+//! streams (see [`table`]). Flow functions ([`udf`]), who is on the other end ([`enrich`]), Athena's (Trino's) functions that DataFusion lacks
 //! ([`trino`], [`instants`], [`arrays`], [`scalars`]), plan rewrites ([`rules`]), the `--where` filter language
 //! ([`filter`]), the canned reports behind `top`/`stats`/`timeline` ([`reports`]) and the Parquet export behind
-//! `convert` ([`export`]) sit on top.
+//! `convert` ([`export`]) and the detections behind `detect` ([`detect`]) sit on top.
 //!
 //! The API is blocking on purpose: callers (the CLI, tests, the dashboard) hand over SQL and get batches in a
 //! callback, and the async runtime stays an implementation detail of this crate.
 
 pub mod arrays;
 pub mod connections;
+pub mod detect;
+pub mod enrich;
 pub mod export;
 pub mod filter;
 pub mod instants;
@@ -198,6 +200,7 @@ pub fn scalar_functions() -> Vec<datafusion::logical_expr::ScalarUDF> {
         .chain(instants::all())
         .chain(arrays::all())
         .chain(scalars::all())
+        .chain(enrich::all())
         .collect()
 }
 

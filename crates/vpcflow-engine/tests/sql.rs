@@ -552,3 +552,24 @@ fn a_plan_executed_twice_reads_everything_twice() {
         );
     }
 }
+
+#[test]
+fn enrichment_functions() {
+    let engine = engine();
+    let sql = "SELECT ip_country('8.8.8.8') AS c, ip_asn('1.1.1.1') AS a, ip_org('1.1.1.1') AS o, \
+               ip_asn('2001:4860:4860::8888') AS a6, ip_country('10.0.0.1') AS private, ip_asn('nonsense') AS bad, \
+               cardinality(ip_lists('1.1.1.1')) AS lists";
+    insta::assert_snapshot!(table(&engine, sql), @r"
+    SELECT ip_country('8.8.8.8') AS c, ip_asn('1.1.1.1') AS a, ip_org('1.1.1.1') AS o, ip_asn('2001:4860:4860::8888') AS a6, ip_country('10.0.0.1') AS private, ip_asn('nonsense') AS bad, cardinality(ip_lists('1.1.1.1')) AS lists
+    +----+-------+------------------+-------+---------+-----+-------+
+    | c  | a     | o                | a6    | private | bad | lists |
+    +----+-------+------------------+-------+---------+-----+-------+
+    | US | 13335 | Cloudflare, Inc. | 15169 |         |     | 0     |
+    +----+-------+------------------+-------+---------+-----+-------+
+    ");
+    // Over the table's address columns (views), grouped.
+    let by_country = "SELECT ip_country(dstaddr) AS cc, count(*) AS n FROM flows \
+                      WHERE NOT is_private(dstaddr) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3";
+    let (_, batches) = engine.collect(by_country).unwrap();
+    assert!(!batches.is_empty());
+}

@@ -9,12 +9,15 @@ mod cluster;
 mod conversations;
 mod convert;
 mod deliver;
+mod detect;
 mod diagnose;
 mod errors;
+mod enrich;
 mod explain;
 mod fields;
 mod generate;
 mod inputs;
+mod intel;
 mod query;
 mod ranges;
 mod serve;
@@ -82,6 +85,23 @@ enum Command {
     ///   vpcflow ranges info
     #[command(verbatim_doc_comment)]
     Ranges(ranges::Args),
+    /// Who is on the other end: country of registration, AS number and organisation, threat lists.
+    ///
+    /// Examples:
+    ///   vpcflow enrich lookup 1.1.1.1 2001:4860:4860::8888
+    ///   vpcflow enrich status
+    ///   vpcflow enrich update
+    #[command(verbatim_doc_comment)]
+    Enrich(enrich::Args),
+    /// Threat lists: import your own, fetch public ones (Spamhaus DROP, Tor, Feodo Tracker), see what is in use.
+    ///
+    /// Examples:
+    ///   vpcflow intel add scanners scanners.txt --category scanner
+    ///   vpcflow intel update
+    ///   vpcflow intel update tor-exits
+    ///   vpcflow intel status
+    #[command(verbatim_doc_comment)]
+    Intel(intel::Args),
     /// List every field a flow log record can have, with its version and column type.
     ///
     /// Examples:
@@ -106,6 +126,17 @@ enum Command {
     ///   vpcflow diagnose --vpc-config vpc-config/ --lang ja --output json flows.log
     #[command(verbatim_doc_comment)]
     Diagnose(diagnose::Args),
+    /// Is it an attack? Scans, sweeps, exposed ports, brute force, exfiltration, floods, beacons, listed addresses,
+    /// Tor, mining, new behaviour and DNS around the VPC's resolver, for IPv4 and IPv6.
+    ///
+    /// Each finding has its detection id, severity, actor and target, time range, evidence and MITRE ATT&CK
+    /// technique, explained in English or Japanese; docs/detections.md describes every detection. Examples:
+    ///   vpcflow detect s3-copy/
+    ///   vpcflow detect --vpc-config vpc-config/ --since 2024-01-01 --output json flows/
+    ///   vpcflow detect --config detect.toml --lang ja --min-severity medium flows/
+    ///   vpcflow detect --list
+    #[command(verbatim_doc_comment)]
+    Detect(detect::Args),
     /// Would this traffic be allowed, and why? Evaluates the configuration alone, request and reply.
     ///
     /// Exits with 0 when allowed, 1 when not (or not decidable). Examples:
@@ -227,11 +258,14 @@ fn main() -> ExitCode {
         Command::Cat(args) => cat::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Ranges(args) => ranges::run(args),
+        Command::Enrich(args) => enrich::run(args),
+        Command::Intel(args) => intel::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Fields(args) => fields::run(args),
         Command::Conversations(args) => conversations::run(args),
         Command::Diagnose(args) => diagnose::run(args),
         Command::Check(args) => check::run(args),
+        Command::Detect(args) => detect::run(args),
         Command::Query(args) => query::run(args),
         Command::Top(args) => top::run(args),
         Command::Stats(args) => stats::run(args),
