@@ -10,6 +10,7 @@
 //! writes to S3 or CloudWatch Logs. A third door, [`synth`], makes a large account's worth of plausible traffic
 //! for benchmarks, written straight to AWS's S3 layout as fast as the disk takes it.
 
+pub mod attacks;
 pub mod interfaces;
 pub mod live;
 pub mod packet;

@@ -48,6 +48,17 @@ pub struct Args {
     /// security groups, network ACLs and routes behind the records, for `diagnose --vpc-config`.
     #[arg(long, value_name = "DIR")]
     vpc_config: Option<std::path::PathBuf>,
+
+    /// Also plant labelled attacks, every kind `vpcflow detect` looks for over IPv4 and IPv6, in the same windows
+    /// (needs 12 hours of data, e.g. `--records 150k --per-file 1000`), and write the ground truth.
+    #[arg(long)]
+    attacks: bool,
+
+    /// Where the ground truth goes with --attacks: `attacks.jsonl` (one attack a line: detection, actor, target,
+    /// times) and the threat lists it needs (`botnet.txt`, for `vpcflow intel add botnet FILE --category c2`).
+    /// Default: OUTDIR.truth beside OUTDIR (not under it, where it would be read as a log).
+    #[arg(long, value_name = "DIR", requires = "attacks")]
+    truth: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -69,6 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         start: start.as_second(),
         format,
         gzip: !args.no_gzip,
+        independent_files: args.attacks,
         ..SynthOptions::default()
     };
     if let Some(t) = args.threads {
@@ -90,7 +102,42 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             dir.display()
         );
     }
+    if args.attacks {
+        plant(&args, &opts)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Plants the attacks and writes their truth.
+fn plant(args: &Args, opts: &SynthOptions) -> anyhow::Result<()> {
+    let planted = vpcflow_capture::attacks::plant(&args.out, opts)?;
+    let truth = args.truth.clone().unwrap_or_else(|| {
+        let mut name = args
+            .out
+            .file_name()
+            .map_or_else(|| "flows".into(), |n| n.to_os_string());
+        name.push(".truth");
+        args.out.with_file_name(name)
+    });
+    let written = planted
+        .write_truth(&truth)
+        .with_context(|| format!("writing the ground truth under {}", truth.display()))?;
+    eprintln!(
+        "vpcflow: planted {} attacks ({} records in {} more files); ground truth in {}",
+        planted.attacks.len(),
+        planted.records,
+        planted.files.len(),
+        written[0].display()
+    );
+    for l in &planted.lists {
+        eprintln!(
+            "vpcflow: their threat list: vpcflow intel add {} {} --category {}",
+            l.name,
+            truth.join(format!("{}.txt", l.name)).display(),
+            l.category
+        );
+    }
+    Ok(())
 }
 
 fn parse_count(text: &str) -> Option<u64> {

@@ -54,14 +54,16 @@ GROUP BY srcaddr, dstaddr, srcport, dstport, protocol, action, src_internal, dst
          v6_interface, minute
 ";
 
-/// Each interface's own IPv6 address in the IPv6 candidates: the address on one side of every one of its rows.
+/// Each interface's own IPv6 address in the IPv6 candidates: the address on one side of (nearly) every one of its
+/// rows. `sides` is twice the interface's records (each record has two addresses).
 const OWN_V6: &str = "
 WITH a AS (SELECT v6_interface AS i, srcaddr AS addr, sum(records) AS n FROM detect_flows
            WHERE v6_interface IS NOT NULL GROUP BY v6_interface, srcaddr
            UNION ALL
            SELECT v6_interface AS i, dstaddr AS addr, sum(records) AS n FROM detect_flows
-           WHERE v6_interface IS NOT NULL GROUP BY v6_interface, dstaddr)
-SELECT i, addr, sum(n) AS n FROM a GROUP BY i, addr ORDER BY i, n DESC, addr
+           WHERE v6_interface IS NOT NULL GROUP BY v6_interface, dstaddr),
+     b AS (SELECT i, addr, sum(n) AS n FROM a GROUP BY i, addr)
+SELECT i, addr, n, sum(n) OVER (PARTITION BY i) AS sides FROM b ORDER BY i, n DESC, addr
 ";
 
 /// The candidates: registered as [`TABLE`].
@@ -141,6 +143,10 @@ fn learn_v6(engine: &Engine, cx: &Context) -> Result<()> {
             let i = rows.str("i", r).unwrap_or_default().to_string();
             let addr = rows.str("addr", r).unwrap_or_default().to_string();
             let n = rows.int("n", r).unwrap_or_default();
+            // An address in fewer than 90% of the interface's records is a busy peer, not the interface's own
+            // (an interface whose records carry many addresses of its own has none that stands out).
+            let sides = rows.int("sides", r).unwrap_or_default();
+            let rare = n * 20 < sides * 9;
             match &mut best {
                 Some((bi, _, bn, tie)) if *bi == i => {
                     if n == *bn {
@@ -149,7 +155,7 @@ fn learn_v6(engine: &Engine, cx: &Context) -> Result<()> {
                 }
                 _ => {
                     decide(best.take(), &mut subnets);
-                    best = Some((i, addr, n, false));
+                    best = Some((i, addr, n, rare));
                 }
             }
         }

@@ -16,7 +16,9 @@ fn detection_for(category: Category) -> &'static str {
     }
 }
 
-/// Finds the external addresses that are on a list, then sums their traffic per (internal, external) pair.
+/// Finds the external addresses that are on a list, then sums their traffic per (internal, external) pair: the
+/// requests only (to the server's side of the port pair, or rejected), so that the replies to a listed client
+/// do not make the instance look like the one that called out.
 pub(super) fn listed(
     engine: &Engine,
     cx: &Context,
@@ -53,7 +55,7 @@ pub(super) fn listed(
     let sql = format!(
         "WITH l(remote) AS (VALUES {}),
          t AS (SELECT d.*, CASE WHEN d.src_internal THEN d.dstaddr ELSE d.srcaddr END AS remote
-               FROM {TABLE} d WHERE d.src_internal <> d.dst_internal)
+               FROM {TABLE} d WHERE d.src_internal <> d.dst_internal AND (d.to_service OR d.action = 'REJECT'))
          SELECT t.srcaddr, t.dstaddr, t.src_internal, bool_or(t.action = 'ACCEPT') AS accepted,
                 sum(t.records) AS records, sum(t.packets) AS packets, sum(t.bytes) AS bytes,
                 min(t.first) AS first, max(t.last) AS last, array_agg(DISTINCT t.dstport) AS port_list
