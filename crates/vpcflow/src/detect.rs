@@ -97,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let model = args
         .vpc_config
         .as_deref()
-        .map(crate::diagnose::load_model)
+        .map(|path| crate::diagnose::load_model(path, lang))
         .transpose()?;
     if let Some(model) = &model {
         // The VPC's own ranges are internal, whatever their addresses.
