@@ -38,6 +38,26 @@ pub struct Detection {
     pub params: &'static [Param],
 }
 
+/// The brute-force detections (SSH, RDP, WinRM) share their thresholds' names, defaults and meaning.
+const BRUTE_FORCE: &[Param] = &[
+    p(
+        "min_attempts",
+        20.0,
+        "short connections from one source to one host within a window",
+    ),
+    p("window_seconds", 1800.0, "the window"),
+    p(
+        "success_bytes",
+        100_000.0,
+        "bytes of a session counted as a possible success",
+    ),
+    p(
+        "success_seconds",
+        300.0,
+        "duration of a session counted as a possible success",
+    ),
+];
+
 const fn p(key: &'static str, default: f64, doc: &'static str) -> Param {
     Param { key, default, doc }
 }
@@ -155,24 +175,7 @@ pub const CATALOGUE: &[Detection] = &[
                the target as compromised: check its authentication log for the source's logins.",
         anchors: "GuardDuty UnauthorizedAccess:EC2/SSHBruteForce; Flowmon SSHDICT (20 attempts, 30-minute \
                   gaps); SSHCure's scan/brute-force/compromise phases; Zeek 30 guesses in 30 minutes.",
-        params: &[
-            p(
-                "min_attempts",
-                20.0,
-                "short connections from one source to one host within a window",
-            ),
-            p("window_seconds", 1800.0, "the window"),
-            p(
-                "success_bytes",
-                100_000.0,
-                "bytes of a session counted as a possible success",
-            ),
-            p(
-                "success_seconds",
-                300.0,
-                "duration of a session counted as a possible success",
-            ),
-        ],
+        params: BRUTE_FORCE,
     },
     Detection {
         id: "bruteforce.rdp",
@@ -185,24 +188,7 @@ pub const CATALOGUE: &[Detection] = &[
         todo: "Close 3389 to the internet (use Session Manager or a VPN), enforce Network Level Authentication \
                and account lockout, and check the Security event log after a possible success.",
         anchors: "GuardDuty UnauthorizedAccess:EC2/RDPBruteForce.",
-        params: &[
-            p(
-                "min_attempts",
-                20.0,
-                "short connections from one source to one host within a window",
-            ),
-            p("window_seconds", 1800.0, "the window"),
-            p(
-                "success_bytes",
-                100_000.0,
-                "bytes of a session counted as a possible success",
-            ),
-            p(
-                "success_seconds",
-                300.0,
-                "duration of a session counted as a possible success",
-            ),
-        ],
+        params: BRUTE_FORCE,
     },
     Detection {
         id: "bruteforce.winrm",
@@ -214,24 +200,7 @@ pub const CATALOGUE: &[Detection] = &[
         severity: "As `bruteforce.ssh`.",
         todo: "Restrict WinRM to management networks, and check the target's logons after a possible success.",
         anchors: "GuardDuty Impact:EC2/WinRMBruteForce.",
-        params: &[
-            p(
-                "min_attempts",
-                20.0,
-                "short connections from one source to one host within a window",
-            ),
-            p("window_seconds", 1800.0, "the window"),
-            p(
-                "success_bytes",
-                100_000.0,
-                "bytes of a session counted as a possible success",
-            ),
-            p(
-                "success_seconds",
-                300.0,
-                "duration of a session counted as a possible success",
-            ),
-        ],
+        params: BRUTE_FORCE,
     },
     Detection {
         id: "exfil.volume",
